@@ -1,0 +1,1 @@
+"""Users, roles and departments (a hierarchy: city / county-district / township-street)."""

@@ -1,0 +1,1 @@
+"""Working-day calendar: holidays, adjusted working days, and working-day arithmetic."""

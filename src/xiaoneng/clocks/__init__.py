@@ -1,0 +1,1 @@
+"""Clocks: every promise counted in legal working days, with pauses, extensions and warnings."""

@@ -1,0 +1,1 @@
+"""Shared base pieces: errors, audit events, masking of personal data, API plumbing."""

@@ -1,0 +1,1 @@
+"""The efficiency office dashboard: read-only KPIs computed from the data."""

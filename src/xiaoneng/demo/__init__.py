@@ -1,0 +1,1 @@
+"""The demo city: a deterministic, clearly labelled synthetic city for trying the platform."""

@@ -1,0 +1,1 @@
+"""Public portal pages shared by every room: home, sign-in, language switch."""
