@@ -367,6 +367,7 @@ class MatterVersion(models.Model):
     service_objects = models.JSONField(
         _("service objects"),
         default=list,
+        blank=True,  # emptiness is judged by clean(), with a clearer message
         help_text=_(
             "Service objects (服务对象): list of codes such as natural_person, enterprise."
         ),
@@ -428,6 +429,7 @@ class MatterVersion(models.Model):
     handling_forms = models.JSONField(
         _("handling forms"),
         default=list,
+        blank=True,  # emptiness is judged by clean(), with a clearer message
         help_text=_("Handling forms (办理形式): list of window, online, post."),
     )
     visits = models.PositiveSmallIntegerField(
@@ -479,6 +481,7 @@ class MatterVersion(models.Model):
     online_depth = models.JSONField(
         _("online depth"),
         default=list,
+        blank=True,  # emptiness is judged by clean(), with a clearer message
         help_text=_("Online handling depth (网上办理深度): list of 1 to 7."),
     )
     online_url = models.CharField(
