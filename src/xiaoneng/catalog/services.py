@@ -179,6 +179,9 @@ def _build(
         if key == "department" or key not in content:
             continue
         value = content[key]
+        if isinstance(value, str):
+            # Surrounding blanks carry no meaning and would make equal content look changed.
+            value = value.strip()
         if key in _MULTI_ORDER:
             value = _canonical_multi(key, value)
         setattr(version, key, value)
@@ -217,9 +220,12 @@ def _build(
                     _("Unknown field %(field)r; expected one of: %(expected)s.")
                     % {"field": key, "expected": ", ".join(row_fields)}
                 )
-            instance = model(
-                version=version, order=index, **{k: row[k] for k in row_fields if k in row}
-            )
+            values = {
+                k: (row[k].strip() if isinstance(row[k], str) else row[k])
+                for k in row_fields
+                if k in row
+            }
+            instance = model(version=version, order=index, **values)
             try:
                 instance.full_clean(exclude=["version"], validate_unique=False)
             except ValidationError as exc:
