@@ -1,3 +1,9 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from xiaoneng.dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.dashboard_home, name="home"),
+]

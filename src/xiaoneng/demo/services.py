@@ -15,7 +15,13 @@ from xiaoneng.accounts.services import department_upsert
 from xiaoneng.core.errors import Conflict
 from xiaoneng.core.services import audit_record
 from xiaoneng.demo.models import DemoBuild
-from xiaoneng.demo.plan import CityPlan, build_plan
+from xiaoneng.demo.plan import (
+    CityPlan,
+    PlannedMaterial,
+    PlannedMatter,
+    PlannedVersion,
+    build_plan,
+)
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - demo city only, printed in the README
 
@@ -129,5 +135,102 @@ def _build_users(summary: DemoSummary, progress: Progress) -> None:
     summary.users = total
 
 
+# Plan replacement names → catalog code list (DOMAIN_RULES.md §4).
+_REPLACEMENT_CODES = {
+    "": "none",
+    "cancelled": "cancelled",
+    "data_sharing": "data_sharing",
+    "e_license": "e_license",
+    "department_verification": "verification",
+    "informed_commitment": "commitment",
+}
+
+
+def _material_content(m: PlannedMaterial) -> dict[str, Any]:
+    replacement = _REPLACEMENT_CODES[m.replacement]
+    return {
+        "name": m.name,
+        "necessity": "required" if m.required else "optional",
+        "form": "electronic" if m.trust_level in {"A", "D"} else "both",
+        "source": "government" if m.is_certificate else "applicant",
+        "trust_level": m.trust_level,
+        "is_certificate": m.is_certificate,
+        "replacement": replacement,
+        "cancelled_on": m.cancelled_on if replacement != "none" else None,
+        "replacement_basis": m.basis if replacement != "none" else "",
+        "license_type": m.name.replace("证明", "电子证照") if replacement == "e_license" else "",
+    }
+
+
+def _version_content(matter: PlannedMatter, version: PlannedVersion) -> dict[str, Any]:
+    online_depth = [1, 2, 3, 4, 5, 6] + ([7] if matter.visits == 0 else []) if matter.online else []
+    forms = ["window", "online"] if matter.online else ["window"]
+    if matter.visits == 0:
+        forms.append("post")
+    commitment = any(m.replacement == "informed_commitment" for m in version.materials)
+    content: dict[str, Any] = {
+        "name": matter.name,
+        "matter_type": matter.matter_type,
+        "level": matter.level,
+        "department": matter.department_code,
+        "service_objects": ["natural_person", "enterprise"]
+        if matter.matter_type == "20"
+        else (["enterprise"] if "许可" in matter.name else ["natural_person"]),
+        "legal_basis": "《中华人民共和国行政许可法》及相关法律法规（演示数据）",
+        "acceptance_conditions": "申请材料齐全、符合法定形式。",
+        "legal_limit_days": version.legal_limit_days,
+        "promised_limit_days": version.promised_limit_days,
+        "kind": matter.kind,
+        "handling_forms": forms,
+        "visits": matter.visits,
+        "in_hall": matter.in_hall,
+        "allows_commitment": commitment,
+        "online": matter.online,
+        "online_depth": online_depth,
+        "express_delivery": matter.visits == 0,
+        "online_payment": matter.fee and matter.online,
+        "charges_fee": matter.fee,
+        "fee_basis": "《行政事业性收费项目目录》（演示数据）" if matter.fee else "",
+        "handling_location": "石家庄市民服务中心" if matter.in_hall else "部门办公地点",
+        "materials": [_material_content(m) for m in version.materials],
+        "steps": [{"name": step} for step in version.steps],
+        "fees": [
+            {
+                "item": "证照工本费",
+                "standard": "10元/件",
+                "basis": "《行政事业性收费项目目录》（演示数据）",
+                "reducible": True,
+            }
+        ]
+        if matter.fee
+        else [],
+    }
+    return content
+
+
 def _build_catalog(plan: CityPlan, summary: DemoSummary, progress: Progress) -> None:
-    raise NotImplementedError("catalog builder pending the catalog services")
+    from xiaoneng.catalog.services import matter_create, matter_revise
+
+    total = len(plan.matters)
+    for i, planned in enumerate(plan.matters, start=1):
+        first, *later = planned.versions
+        matter = matter_create(
+            actor=None,
+            code=planned.code,
+            catalog_code=planned.catalog_code,
+            data=_version_content(planned, first),
+            effective_from=first.effective_from,
+            note=first.note or "演示城市初始版本",
+        )
+        for version in later:
+            matter_revise(
+                actor=None,
+                matter=matter,
+                changes=_version_content(planned, version),
+                effective_from=version.effective_from,
+                note=version.note,
+            )
+        summary.versions += len(planned.versions)
+        summary.materials += sum(len(v.materials) for v in planned.versions)
+        progress("matters", i, total)
+    summary.matters = total
