@@ -39,6 +39,36 @@ T = TypeVar("T")
 
 # How far past the last covered year the weekends-only (provisional) index reaches.
 PROVISIONAL_HORIZON_YEARS = 10
+# Years the holiday table may hold: wide enough for any notice, narrow enough to catch typos
+# such as 227 or 20277.
+MIN_YEAR = 1990
+MAX_YEAR = 2100
+
+
+def describe_years(years: Iterable[int]) -> str:
+    """Years as ranges, e.g. ``2004–2026`` or ``2004–2026, 2028``; empty text for none."""
+    ranges: list[str] = []
+    ordered = sorted(set(years))
+    if not ordered:
+        return ""
+    start = prev = ordered[0]
+    for y in [*ordered[1:], None]:
+        if y is not None and y == prev + 1:
+            prev = y
+            continue
+        ranges.append(str(start) if start == prev else f"{start}–{prev}")
+        if y is not None:
+            start = prev = y
+    return ", ".join(ranges)
+
+
+def coverage_gaps(years: Iterable[int]) -> list[int]:
+    """Years missing between the first and the last covered year."""
+    ordered = sorted(set(years))
+    if not ordered:
+        return []
+    present = set(ordered)
+    return [y for y in range(ordered[0], ordered[-1] + 1) if y not in present]
 
 
 class CalendarNotCovered(InvalidInput):
@@ -78,7 +108,12 @@ class WorkdayCalendar:
     ) -> None:
         years = sorted(set(covered_years))
         if not years:
-            raise InvalidInput(_("The working-day calendar covers no year yet."))
+            raise CalendarNotCovered(
+                _(
+                    "The working-day calendar covers no year yet; expected at least one year "
+                    "of holidays (import a State Council notice)."
+                )
+            )
         self.covered_years: frozenset[int] = frozenset(years)
         self.first_year = years[0]
         self.last_year = years[-1]
@@ -114,6 +149,11 @@ class WorkdayCalendar:
         self._last_ordinal = last
         self._workdays: npt.NDArray[np.int64] = ordinals[is_work]
         self._workday_list: list[int] = self._workdays.tolist()
+        # _uncovered_before[i]: uncovered days at index positions < i, so a batch can tell in
+        # O(1) whether the span [start, result] touches a year whose holidays are unknown.
+        self._uncovered_before: npt.NDArray[np.int64] = np.concatenate(
+            ([0], np.cumsum(~covered_mask, dtype=np.int64))
+        )
         # Uncovered years between first_year and the horizon, for the provisional mark.
         self._uncovered_years = sorted(
             y
@@ -171,17 +211,7 @@ class WorkdayCalendar:
 
     def describe_coverage(self) -> str:
         """Covered years as ranges, e.g. ``2004–2026`` or ``2004–2026, 2028``."""
-        ranges: list[str] = []
-        years = sorted(self.covered_years)
-        start = prev = years[0]
-        for y in [*years[1:], None]:
-            if y is not None and y == prev + 1:
-                prev = y
-                continue
-            ranges.append(str(start) if start == prev else f"{start}–{prev}")
-            if y is not None:
-                start = prev = y
-        return ", ".join(ranges)
+        return describe_years(self.covered_years)
 
     # -- single calls -----------------------------------------------------------------------
 
@@ -266,12 +296,9 @@ class WorkdayCalendar:
         if idx.size and idx.max() >= len(self._workdays):
             self._check_in_index(dt.date.fromordinal(self._last_ordinal + 1))
         results = self._workdays[idx]
-        first_uncovered = self._first_uncovered_ordinal()
-        provisional = results >= first_uncovered
+        # A result is provisional when any day from its start to it (never before it) lies in
+        # an uncovered year: the single call's rule, checked by year there.
+        lo = starts - self._first_ordinal
+        hi = results - self._first_ordinal
+        provisional = (self._uncovered_before[hi + 1] - self._uncovered_before[lo]) > 0
         return results, provisional
-
-    def _first_uncovered_ordinal(self) -> int:
-        """Ordinal of the first day of the first uncovered year after first_year."""
-        if not self._uncovered_years:
-            return self._last_ordinal + 1
-        return dt.date(self._uncovered_years[0], 1, 1).toordinal()
