@@ -192,3 +192,10 @@ def test_consecutive_days_with_one_name_become_a_range():
         "to": dt.date(2020, 2, 2),
     } in holidays
     assert {"name": "元旦", "date": dt.date(2020, 1, 1)} in holidays
+
+
+def test_example_file_is_labelled_as_illustrative(example_2027_path):
+    """The 2027 example says, first thing, that it is not the official notice."""
+    first_line = example_2027_path.read_text(encoding="utf-8").splitlines()[0]
+    assert first_line.startswith("# ILLUSTRATIVE EXAMPLE")
+    assert "NOT the official 2027 notice" in first_line

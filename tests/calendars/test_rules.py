@@ -175,3 +175,17 @@ def test_describe_years_and_gaps():
     assert describe_years([]) == ""
     assert coverage_gaps([2004, 2006, 2009]) == [2005, 2007, 2008]
     assert coverage_gaps([]) == []
+
+
+def test_edges_of_the_index():
+    """The last indexed day answers provisionally; one working day past it is refused."""
+    last = dt.date(2036, 12, 31)  # 2026 + the 10-year provisional horizon; a Wednesday
+    assert CAL.add_workdays_marked(last, 0) == type(CAL.add_workdays_marked(last, 0))(last, True)
+    assert CAL.is_workday_marked(last).provisional
+    with pytest.raises(CalendarNotCovered, match="outside the working-day calendar"):
+        CAL.add_workdays_marked(last, 1)
+    first = dt.date(2004, 1, 1)  # New Year's Day, a holiday
+    assert not CAL.is_workday(first)
+    assert CAL.add_workdays(first, 0) == dt.date(2004, 1, 2)
+    assert CAL.count_workdays(first, first) == 0
+    assert CAL.count_workdays(first, dt.date(2004, 1, 2)) == 1

@@ -9,7 +9,7 @@ import datetime as dt
 import chinese_calendar
 import pytest
 
-from xiaoneng.calendars import selectors
+from xiaoneng.calendars import selectors, services
 from xiaoneng.calendars.models import CalendarDay, CalendarDayKind, CalendarSource, CalendarYear
 from xiaoneng.calendars.package_data import package_data
 from xiaoneng.calendars.rules import CalendarNotCovered
@@ -141,3 +141,14 @@ def test_year_document_reads_the_table():
     doc = selectors.calendar_year_document(year=2020)
     expected = package_data().year_document(2020)
     assert (doc.holidays, doc.adjusted_workdays) == (expected.holidays, expected.adjusted_workdays)
+
+
+def test_import_in_another_process_is_seen(admin_user, example_2027, monkeypatch):
+    """An import whose process is not this one (no local cache drop) is still picked up."""
+    before = workday_calendar()
+    assert before.is_workday_marked(dt.date(2027, 10, 1)).provisional
+    monkeypatch.setattr(selectors, "workday_calendar_clear_cache", lambda: None)
+    services.calendar_year_import(actor=admin_user, document=example_2027)
+    after = workday_calendar()
+    assert after is not before
+    assert not after.is_workday(dt.date(2027, 10, 1))

@@ -11,7 +11,11 @@ import pytest
 from xiaoneng.calendars import services
 from xiaoneng.calendars.models import CalendarDay, CalendarDayKind, CalendarSource, CalendarYear
 from xiaoneng.calendars.rules import CalendarNotCovered
-from xiaoneng.calendars.selectors import calendar_coverage, workday_calendar
+from xiaoneng.calendars.selectors import (
+    calendar_coverage,
+    calendar_year_document,
+    workday_calendar,
+)
 from xiaoneng.calendars.signals import calendar_changed
 from xiaoneng.core.errors import Conflict, InvalidInput, NotFound
 from xiaoneng.core.models import AuditEvent
@@ -89,8 +93,6 @@ def test_unchanged_reimport_sends_no_signal(
     admin_user, received, django_capture_on_commit_callbacks
 ):
     """Re-importing identical days is recorded but recomputes nothing."""
-    from xiaoneng.calendars.selectors import calendar_year_document
-
     document = calendar_year_document(year=2024)
     with django_capture_on_commit_callbacks(execute=True):
         summary = services.calendar_year_import(actor=admin_user, document=document)

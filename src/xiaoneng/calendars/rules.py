@@ -17,13 +17,13 @@ the plain functions raise :class:`CalendarNotCovered`; the ``*_marked`` variants
 weekends-only result marked ``provisional=True``, which callers store and recompute once the
 year is imported.
 
-Speed: one binary search (``bisect``) in a sorted array of working-day ordinals per call, and
-``numpy.searchsorted`` for batches; the package is used as data, never for arithmetic.
+Speed: the index holds, for every day it spans, how many working days come before it (a
+rank), so ``add_workdays`` is two list look-ups and a batch is two array gathers; no search
+and no loop over days. The package is used as data, never for arithmetic.
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -149,11 +149,20 @@ class WorkdayCalendar:
         self._last_ordinal = last
         self._workdays: npt.NDArray[np.int64] = ordinals[is_work]
         self._workday_list: list[int] = self._workdays.tolist()
-        # _uncovered_before[i]: uncovered days at index positions < i, so a batch can tell in
-        # O(1) whether the span [start, result] touches a year whose holidays are unknown.
+        # _rank[i]: working days strictly before index day i, which is also the position in
+        # _workdays of the first working day on or after it; _rank[i] + n is then the n-th
+        # working day after day i (rolled forward when it is a rest day), without a search.
+        self._rank: npt.NDArray[np.int64] = np.concatenate(
+            ([0], np.cumsum(is_work, dtype=np.int64))
+        )[:-1]
+        self._rank_list: list[int] = self._rank.tolist()
+        self._is_work_list: list[bool] = is_work.tolist()
+        # _uncovered_before[i]: uncovered days at index positions < i, so whether the span
+        # [a, b] touches a year whose holidays are unknown is one subtraction.
         self._uncovered_before: npt.NDArray[np.int64] = np.concatenate(
             ([0], np.cumsum(~covered_mask, dtype=np.int64))
         )
+        self._uncovered_before_list: list[int] = self._uncovered_before.tolist()
         # Uncovered years between first_year and the horizon, for the provisional mark.
         self._uncovered_years = sorted(
             y
@@ -177,10 +186,16 @@ class WorkdayCalendar:
         """Whether the holidays of ``day``'s year are known."""
         return day.year in self.covered_years
 
-    def _touches_uncovered(self, a: dt.date, b: dt.date) -> bool:
-        lo, hi = (a, b) if a <= b else (b, a)
-        i = bisect.bisect_left(self._uncovered_years, lo.year)
-        return i < len(self._uncovered_years) and self._uncovered_years[i] <= hi.year
+    def _touches_uncovered(self, lo: int, hi: int) -> bool:
+        """Whether index days lo..hi (both included, lo <= hi) touch an uncovered year."""
+        return self._uncovered_before_list[hi + 1] - self._uncovered_before_list[lo] > 0
+
+    def _index(self, day: dt.date) -> int:
+        """Position of ``day`` in the index; raises when the index does not reach it."""
+        i = day.toordinal() - self._first_ordinal
+        if not 0 <= i <= self._last_ordinal - self._first_ordinal:
+            self._check_in_index(day)
+        return i
 
     def _check_in_index(self, day: dt.date) -> None:
         if not self._first_ordinal <= day.toordinal() <= self._last_ordinal:
@@ -217,10 +232,8 @@ class WorkdayCalendar:
 
     def is_workday_marked(self, day: dt.date) -> Marked[bool]:
         """Whether ``day`` is a working day, marked provisional outside covered years."""
-        self._check_in_index(day)
-        i = bisect.bisect_left(self._workday_list, day.toordinal())
-        found = i < len(self._workday_list) and self._workday_list[i] == day.toordinal()
-        return Marked(found, not self.is_covered(day))
+        i = self._index(day)
+        return Marked(self._is_work_list[i], self._touches_uncovered(i, i))
 
     def is_workday(self, day: dt.date) -> bool:
         """Whether ``day`` is a working day; raises for an uncovered year."""
@@ -235,12 +248,13 @@ class WorkdayCalendar:
             raise InvalidInput(
                 _("The number of working days must be 0 or more, got %(n)s.") % {"n": n}
             )
-        self._check_in_index(start)
-        i = bisect.bisect_left(self._workday_list, start.toordinal()) + n
-        if i >= len(self._workday_list):
+        s = self._index(start)
+        k = self._rank_list[s] + n
+        if k >= len(self._workday_list):
             self._check_in_index(dt.date.fromordinal(self._last_ordinal + 1))
-        result = dt.date.fromordinal(self._workday_list[i])
-        return Marked(result, self._touches_uncovered(start, result))
+        result = self._workday_list[k]
+        provisional = self._touches_uncovered(s, result - self._first_ordinal)
+        return Marked(dt.date.fromordinal(result), provisional)
 
     def add_workdays(self, start: dt.date, n: int) -> dt.date:
         """The n-th working day after ``start``; raises :class:`CalendarNotCovered` if the
@@ -252,12 +266,12 @@ class WorkdayCalendar:
 
     def count_workdays_marked(self, a: dt.date, b: dt.date) -> Marked[int]:
         """Working days in (a, b]; negative when b is before a. Marked if provisional."""
-        self._check_in_index(a)
-        self._check_in_index(b)
-        count = bisect.bisect_right(self._workday_list, b.toordinal()) - bisect.bisect_right(
-            self._workday_list, a.toordinal()
+        i, j = self._index(a), self._index(b)
+        # Working days up to and including a day = rank + (1 if it is a working day).
+        count = (self._rank_list[j] + self._is_work_list[j]) - (
+            self._rank_list[i] + self._is_work_list[i]
         )
-        return Marked(count, self._touches_uncovered(a, b))
+        return Marked(count, self._touches_uncovered(min(i, j), max(i, j)))
 
     def count_workdays(self, a: dt.date, b: dt.date) -> int:
         """Working days in (a, b]; raises :class:`CalendarNotCovered` for unknown years."""
@@ -292,7 +306,7 @@ class WorkdayCalendar:
         n_arr = np.asarray(n, dtype=np.int64)
         if n_arr.size and n_arr.min() < 0:
             raise InvalidInput(_("The number of working days must be 0 or more."))
-        idx = np.searchsorted(self._workdays, starts, side="left") + n_arr
+        idx = self._rank[starts - self._first_ordinal] + n_arr
         if idx.size and idx.max() >= len(self._workdays):
             self._check_in_index(dt.date.fromordinal(self._last_ordinal + 1))
         results = self._workdays[idx]
