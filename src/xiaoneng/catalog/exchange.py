@@ -617,12 +617,12 @@ def read_yaml(document: bytes | str) -> tuple[list[RawRow], list[RawRow]]:
 # --- Excel -----------------------------------------------------------------------------------
 
 
-def read_xlsx(document: bytes) -> tuple[list[RawRow], list[RawRow]]:
-    """Departments and matters (with their rows) of a workbook.
+def read_xlsx(document: bytes) -> tuple[list[RawRow], list[RawRow], list[RowError]]:
+    """Departments and matters (with their rows) of a workbook, and rows naming no matter.
 
     Raises:
-        ImportFailed: the file is not an .xlsx workbook, lacks the Matters sheet, has a bad
-            header, or a row names a matter the Matters sheet does not have.
+        ImportFailed: the file is not an .xlsx workbook, lacks the Matters sheet, or has a bad
+            header.
     """
     from openpyxl import load_workbook
 
@@ -701,32 +701,28 @@ def read_xlsx(document: bytes) -> tuple[list[RawRow], list[RawRow]]:
         departments = sheet_rows(SHEET_DEPARTMENTS, DEPARTMENT_COLUMNS)
         matters = sheet_rows(SHEET_MATTERS, MATTER_COLUMNS)
         by_code: dict[str, RawRow] = {}
+        problems: list[RowError] = []
         for matter in matters:
             matter.children = {key: [] for key in ROW_COLUMNS}
             code = str(matter.cells.get("code", "")).strip()
             by_code.setdefault(code, matter)
-        orphan_errors: list[str] = []
         for list_key, sheet in ROW_SHEETS.items():
             for row in sheet_rows(sheet, ROW_COLUMNS[list_key], extra=(MATTER_REF,)):
                 ref = row.cells.pop(MATTER_REF, None)
                 ref_text = _cell_code(ref)
                 owner = by_code.get(ref_text) if ref_text else None
                 if owner is None:
-                    orphan_errors.append(
-                        str(
-                            RowError(
-                                row.location,
-                                MATTER_REF,
-                                _("expected the code of a matter on sheet %(sheet)s, got %(got)s")
-                                % {"sheet": SHEET_MATTERS, "got": _shown(ref)},
-                            )
+                    problems.append(
+                        RowError(
+                            row.location,
+                            MATTER_REF,
+                            _("expected the code of a matter on sheet %(sheet)s, got %(got)s")
+                            % {"sheet": SHEET_MATTERS, "got": _shown(ref)},
                         )
                     )
                     continue
                 owner.children[list_key].append(row)
-        if orphan_errors:
-            raise ImportFailed(orphan_errors[0], orphan_errors)
-        return departments, matters
+        return departments, matters, problems
     finally:
         workbook.close()
 
@@ -939,11 +935,13 @@ def import_catalog(
     if fmt == "xlsx":
         if isinstance(document, str):
             raise _file_error(_("An Excel workbook must be given as bytes, not text."))
-        departments_raw, matters_raw = read_xlsx(document)
+        departments_raw, matters_raw, read_errors = read_xlsx(document)
     else:
         departments_raw, matters_raw = read_yaml(document)
+        read_errors = []
 
     departments, matters, errors = _parse(departments_raw, matters_raw)
+    errors = read_errors + errors
     ordered_departments = _order_departments(departments, errors)
 
     # Departments named by matters must be declared in the file or exist already.

@@ -132,18 +132,28 @@ def _version_prefetches(prefix: str = "") -> list[Prefetch[Any]]:
     ]
 
 
-def matter_public_queryset() -> QuerySet[Matter]:
+def matter_public_queryset(*, rows: bool = True) -> QuerySet[Matter]:
     """Matters offered today (in use, with a version in force), everything the API shows joined.
 
     A constant number of queries whatever the page size: matters with their version and
-    department, then materials, fees and steps in one query each.
+    department, then (with ``rows``) materials, fees and steps in one query each.
     """
-    return (
+    queryset = (
         Matter.objects.filter(status=MatterStatus.ACTIVE, current_version__isnull=False)
         .select_related("current_version__department")
-        .prefetch_related(*_version_prefetches("current_version__"))
         .order_by("code")
     )
+    if rows:
+        queryset = queryset.prefetch_related(*_version_prefetches("current_version__"))
+    return queryset
+
+
+def departments_with_matters() -> QuerySet[Department]:
+    """Departments that implement at least one matter offered today, in code order."""
+    offered = Matter.objects.filter(
+        status=MatterStatus.ACTIVE, current_version__isnull=False
+    ).values("current_version__department_id")
+    return Department.objects.filter(pk__in=offered).order_by("code")
 
 
 def matter_filter(
