@@ -266,7 +266,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Clock warning policy defaults (docs/calendar-and-clock.md): yellow at 80 % of the limit
+# Clock warning policy defaults (docs/clock.md): yellow at 80 % of the limit
 # used, and never later than 1 working day before the due date.
 CLOCK_YELLOW_FRACTION = float(os.environ.get("CLOCK_YELLOW_FRACTION", "0.8"))
 CLOCK_YELLOW_MIN_DAYS_BEFORE = int(os.environ.get("CLOCK_YELLOW_MIN_DAYS_BEFORE", "1"))

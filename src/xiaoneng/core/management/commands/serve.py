@@ -49,7 +49,15 @@ class Command(BaseCommand):
         children = [web]
         if not options["no_worker"]:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "xiaoneng", "db_worker", "--queue-name", "default"]
+                [
+                    sys.executable,
+                    "-m",
+                    "xiaoneng",
+                    "db_worker",
+                    "--queue-name",
+                    "default",
+                    "--no-reload",
+                ]
             )
             children.append(worker)
 
