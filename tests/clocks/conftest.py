@@ -30,18 +30,6 @@ def calendar() -> WorkdayCalendar:
 
 
 @pytest.fixture(autouse=True)
-def _tasks_inline(settings):  # type: ignore[no-untyped-def]
-    """Run queued tasks inline. tests/conftest.py sets TASKS_BACKEND in the environment, but
-    pytest-django has read the settings by then, so the database backend would be used."""
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
-            "QUEUES": ["default"],
-        }
-    }
-
-
-@pytest.fixture(autouse=True)
 def _english() -> Iterator[None]:
     """Messages in English, so assertions on their wording do not depend on compiled .mo."""
     with translation.override("en"):
