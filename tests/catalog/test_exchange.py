@@ -486,3 +486,17 @@ def test_export_lists_materials_with_their_replacement():
     assert certificate["replacement"] == "cancelled"
     assert certificate["cancelled_on"] == dt.date(2019, 6, 1)
     assert Material.objects.filter(replacement="cancelled").count() == 1
+
+
+def test_documented_example_imports_and_round_trips():
+    """The full example of docs/catalog-import.md imports cleanly and its xlsx twin is the same."""
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[2] / "docs" / "examples"
+    summary = catalog_import(actor=None, path=examples / "catalog-example.yaml")
+    assert (summary.matters_created, summary.departments_created) == (3, 4)
+    assert Material.objects.filter(is_certificate=True).exclude(replacement="none").count() == 3
+    workbook = examples / "catalog-example.xlsx"
+    if workbook.exists():
+        again = catalog_import(actor=None, path=workbook)
+        assert again.matters_unchanged == 3 and again.departments_unchanged == 4

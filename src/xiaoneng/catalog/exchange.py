@@ -29,7 +29,7 @@ import yaml
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from xiaoneng.accounts.models import Department, DepartmentLevel
 from xiaoneng.accounts.services import department_upsert
@@ -322,7 +322,11 @@ def _join_or(values: Sequence[str]) -> str:
     values = list(values)
     if len(values) == 1:
         return values[0]
-    return _("%(first)s or %(last)s") % {"first": ", ".join(values[:-1]), "last": values[-1]}
+    separator = pgettext("separator between items of a list", ", ")
+    return _("%(first)s or %(last)s") % {
+        "first": separator.join(values[:-1]),
+        "last": values[-1],
+    }
 
 
 def _shown(value: Any) -> str:
@@ -1088,7 +1092,8 @@ def _apply_departments(
 
 
 def _failed(errors: Iterable[RowError]) -> ImportFailed:
-    lines = [str(e) + ("" if str(e).endswith((".", "。")) else ".") for e in errors]
+    stop = pgettext("end of a sentence", ".")
+    lines = [str(e) + ("" if str(e).endswith((".", "。")) else stop) for e in errors]
     message = _("The file has %(count)s errors; nothing was imported.") % {"count": len(lines)}
     return ImportFailed(message, lines)
 

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # --- Code lists of DOMAIN_RULES.md §3 -------------------------------------------------------
 
@@ -26,17 +27,17 @@ from django.utils.translation import gettext_lazy as _
 class MatterType(models.TextChoices):
     """事项类型: the national code of the kind of administrative power or service."""
 
-    LICENSING = "01", _("Licensing")  # 行政许可
-    PENALTY = "02", _("Penalty")  # 行政处罚
-    COERCION = "03", _("Coercion")  # 行政强制
-    LEVY = "04", _("Levy")  # 行政征收
-    PAYMENT = "05", _("Payment")  # 行政给付
-    INSPECTION = "06", _("Inspection")  # 行政检查
-    CONFIRMATION = "07", _("Confirmation")  # 行政确认
-    REWARD = "08", _("Reward")  # 行政奖励
-    ADJUDICATION = "09", _("Adjudication")  # 行政裁决
-    OTHER_POWER = "10", _("Other administrative power")  # 其他行政权力
-    PUBLIC_SERVICE = "20", _("Public service")  # 公共服务
+    LICENSING = "01", pgettext_lazy("matter type", "Licensing")  # 行政许可
+    PENALTY = "02", pgettext_lazy("matter type", "Penalty")  # 行政处罚
+    COERCION = "03", pgettext_lazy("matter type", "Coercion")  # 行政强制
+    LEVY = "04", pgettext_lazy("matter type", "Levy")  # 行政征收
+    PAYMENT = "05", pgettext_lazy("matter type", "Payment")  # 行政给付
+    INSPECTION = "06", pgettext_lazy("matter type", "Inspection")  # 行政检查
+    CONFIRMATION = "07", pgettext_lazy("matter type", "Confirmation")  # 行政确认
+    REWARD = "08", pgettext_lazy("matter type", "Reward")  # 行政奖励
+    ADJUDICATION = "09", pgettext_lazy("matter type", "Adjudication")  # 行政裁决
+    OTHER_POWER = "10", pgettext_lazy("matter type", "Other administrative power")  # 其他行政权力
+    PUBLIC_SERVICE = "20", pgettext_lazy("matter type", "Public service")  # 公共服务
 
 
 class MatterKind(models.TextChoices):
@@ -59,12 +60,12 @@ class MatterStatus(models.TextChoices):
 class ExerciseLevel(models.TextChoices):
     """行使层级: the level of government that exercises the power."""
 
-    NATIONAL = "national", _("National")  # 国家级
-    PROVINCIAL = "provincial", _("Provincial")  # 省级
-    CITY = "city", _("City")  # 市级
-    COUNTY = "county", _("County")  # 县级
-    TOWNSHIP = "township", _("Township")  # 镇（乡、街道）级
-    GRADED = "graded", _("Graded management")  # 分级管理
+    NATIONAL = "national", pgettext_lazy("exercise level", "National")  # 国家级
+    PROVINCIAL = "provincial", pgettext_lazy("exercise level", "Provincial")  # 省级
+    CITY = "city", pgettext_lazy("exercise level", "City")  # 市级
+    COUNTY = "county", pgettext_lazy("exercise level", "County")  # 县级
+    TOWNSHIP = "township", pgettext_lazy("exercise level", "Township")  # 镇（乡、街道）级
+    GRADED = "graded", pgettext_lazy("exercise level", "Graded management")  # 分级管理
 
 
 class PowerSource(models.TextChoices):
@@ -101,21 +102,21 @@ class ServiceObject(models.TextChoices):
 class HandlingForm(models.TextChoices):
     """办理形式 (national codes 1 窗口, 2 网上, 3 快递); a matter may offer several."""
 
-    WINDOW = "window", _("At the window")  # 窗口办理
-    ONLINE = "online", _("Online")  # 网上办理
-    POST = "post", _("By post")  # 快递申请
+    WINDOW = "window", pgettext_lazy("handling form", "At the window")  # 窗口办理
+    ONLINE = "online", pgettext_lazy("handling form", "Online")  # 网上办理
+    POST = "post", pgettext_lazy("handling form", "By post")  # 快递申请
 
 
 class OnlineDepth(models.IntegerChoices):
     """网上办理深度: how far a matter can be handled online (multi-select, 1 to 7)."""
 
-    CONSULTATION = 1, _("Consultation")  # 在线咨询
-    RECEIPT = 2, _("Online submission")  # 网上收件
-    PRE_REVIEW = 3, _("Pre-review")  # 网上预审
-    ACCEPTANCE = 4, _("Acceptance")  # 网上受理
-    HANDLING = 5, _("Handling")  # 网上办理
-    RESULT_FEEDBACK = 6, _("Result notification")  # 办理结果信息反馈
-    LICENSE_FEEDBACK = 7, _("E-license delivery")  # 电子证照反馈
+    CONSULTATION = 1, pgettext_lazy("online depth", "Online consultation")  # 在线咨询
+    RECEIPT = 2, pgettext_lazy("online depth", "Online submission")  # 网上收件
+    PRE_REVIEW = 3, pgettext_lazy("online depth", "Online pre-review")  # 网上预审
+    ACCEPTANCE = 4, pgettext_lazy("online depth", "Online acceptance")  # 网上受理
+    HANDLING = 5, pgettext_lazy("online depth", "Online handling")  # 网上办理
+    RESULT_FEEDBACK = 6, pgettext_lazy("online depth", "Result notification")  # 办理结果信息反馈
+    LICENSE_FEEDBACK = 7, pgettext_lazy("online depth", "E-license delivery")  # 电子证照反馈
 
 
 class ServiceScope(models.TextChoices):
@@ -140,26 +141,35 @@ class ResultType(models.TextChoices):
 class Necessity(models.TextChoices):
     """材料必要性: whether every applicant, or only some, must supply a material."""
 
-    REQUIRED = "required", _("Required")  # 必要
-    OPTIONAL = "optional", _("Optional")  # 非必要
-    CONDITIONAL = "conditional", _("Required in some cases")  # 容缺 / 特定情形下必要
+    REQUIRED = "required", pgettext_lazy("material necessity", "Required")  # 必要
+    OPTIONAL = "optional", pgettext_lazy("material necessity", "Optional")  # 非必要
+    CONDITIONAL = (
+        "conditional",
+        pgettext_lazy("material necessity", "Required in some cases"),
+    )  # 容缺 / 特定情形下必要
 
 
 class MaterialForm(models.TextChoices):
     """材料形式: paper, electronic, or both."""
 
-    PAPER = "paper", _("Paper")  # 纸质
-    ELECTRONIC = "electronic", _("Electronic")  # 电子
-    BOTH = "both", _("Paper and electronic")  # 纸质 + 电子
+    PAPER = "paper", pgettext_lazy("material form", "Paper")  # 纸质
+    ELECTRONIC = "electronic", pgettext_lazy("material form", "Electronic")  # 电子
+    BOTH = "both", pgettext_lazy("material form", "Paper and electronic")  # 纸质 + 电子
 
 
 class MaterialSource(models.TextChoices):
     """来源渠道: who produces the material."""
 
-    APPLICANT = "applicant", _("Applicant")  # 申请人自备
-    GOVERNMENT = "government", _("Issued by a government department")  # 政府部门核发
-    INTERMEDIARY = "intermediary", _("Intermediary or statutory body")  # 中介机构或法定机构产生
-    OTHER = "other", _("Other")  # 其他
+    APPLICANT = "applicant", pgettext_lazy("material source", "Applicant")  # 申请人自备
+    GOVERNMENT = (
+        "government",
+        pgettext_lazy("material source", "Issued by a government department"),
+    )  # 政府部门核发
+    INTERMEDIARY = (
+        "intermediary",
+        pgettext_lazy("material source", "Intermediary or statutory body"),
+    )  # 中介机构或法定机构产生
+    OTHER = "other", pgettext_lazy("material source", "Other")  # 其他
 
 
 class TrustLevel(models.TextChoices):
