@@ -53,7 +53,21 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, live_server):  # type: ignore[no-untyped-def]
+def seeded_calendar(transactional_db):  # type: ignore[no-untyped-def]
+    """The holiday table as migrations seed it.
+
+    A live-server test runs on a transactional database that is emptied after each test, which
+    also empties the table the seed migration filled; put it back before the test.
+    """
+    from xiaoneng.calendars.models import CalendarYear
+    from xiaoneng.calendars.services import calendar_package_seed
+
+    if not CalendarYear.objects.exists():
+        calendar_package_seed(actor=None)
+
+
+@pytest.fixture
+def page(browser, live_server, seeded_calendar):  # type: ignore[no-untyped-def]
     """A fresh browser page (own cookies) whose relative URLs go to the live server."""
     context = browser.new_context(base_url=live_server.url, locale="zh-CN")
     page = context.new_page()
