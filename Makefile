@@ -46,8 +46,8 @@ chromium:
 	fi
 
 lint: install-dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 types: install-dev
 	$(BIN)/mypy src
