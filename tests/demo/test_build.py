@@ -36,6 +36,13 @@ def test_demo_city_reproduces_the_report_figures_from_data(capsys):
     assert User.objects.get(username="window").check_password("demo")
     assert [name for name, _ in demo_accounts()][:3] == ["citizen", "enterprise", "window"]
     assert AuditEvent.objects.filter(action="demo.city_build").count() == 1
+    # S10: the 2019 revision of the household and traffic matters, reported from the versions.
+    capsys.readouterr()
+    call_command("catalog", "compare", "--before", "2018-12-31", "--after", "2019-12-31")
+    report = capsys.readouterr().out
+    assert "100 →      88  -12.0 %" in report
+    assert "60 →      54  -10.0 %" in report
+    assert "100 →      85  -15.0 %" in report
     # A second plain run is refused; --if-empty does nothing.
     with pytest.raises(SystemExit) as exc:
         call_command("demo")
@@ -56,3 +63,20 @@ def test_no_demo_accounts_outside_the_demo():
     """Without a demo build, no account is advertised as a demo account."""
     User.objects.create_user(username="citizen", password="x-123456")
     assert demo_accounts() == []
+
+
+def test_compare_refuses_an_unknown_department(capsys):
+    """The comparison report names a department code it cannot find, and exits 2."""
+    with pytest.raises(SystemExit) as exc:
+        call_command(
+            "catalog",
+            "compare",
+            "--before",
+            "2019-01-01",
+            "--after",
+            "2020-01-01",
+            "--department",
+            "nope",
+        )
+    assert exc.value.code == 2
+    assert "nope" in capsys.readouterr().err

@@ -59,6 +59,21 @@ class Command(BaseCommand):
             "activate", help="make versions whose effective date has come the current ones"
         )
         do_activate.add_argument("--on", type=_date, default=None, help="default: today")
+        do_compare = actions.add_parser(
+            "compare",
+            help="compare materials, steps and limits in force on two dates (claim S10)",
+        )
+        do_compare.add_argument("--before", type=_date, required=True, help="YYYY-MM-DD")
+        do_compare.add_argument("--after", type=_date, required=True, help="YYYY-MM-DD")
+        do_compare.add_argument(
+            "--department", default=None, help="department code (sub-departments included)"
+        )
+        do_compare.add_argument(
+            "--name",
+            action="append",
+            default=[],
+            help="only matters with exactly this name (repeatable)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -66,6 +81,8 @@ class Command(BaseCommand):
             self._import(options)
         elif action == "export":
             self._export(options)
+        elif action == "compare":
+            self._compare(options)
         else:
             moved = matter_versions_activate(actor=None, on=options["on"])
             self.stdout.write(
@@ -134,3 +151,30 @@ class Command(BaseCommand):
                 % {"out": out, "size": len(data)}
             )
         )
+
+    def _compare(self, options: dict[str, Any]) -> None:
+        """Print the catalog's change between two dates, summed over the chosen matters."""
+        from xiaoneng.accounts.models import Department
+        from xiaoneng.accounts.selectors import department_descendant_ids
+        from xiaoneng.catalog.models import Matter
+        from xiaoneng.catalog.selectors import catalog_compare
+
+        matters = Matter.objects.all()
+        if options["department"]:
+            department = Department.objects.filter(code=options["department"]).first()
+            if department is None:
+                self._fail(
+                    [_("No department has the code %(code)r.") % {"code": options["department"]}]
+                )
+                return
+            matters = matters.filter(
+                versions__department_id__in=department_descendant_ids(department)
+            ).distinct()
+        if options["name"]:
+            matters = matters.filter(versions__name__in=options["name"]).distinct()
+        comparison = catalog_compare(
+            before=options["before"], after=options["after"], matters=matters
+        )
+        for name, change in comparison.as_dict().items():
+            percent = "—" if change["percent"] is None else f"{change['percent']:+.1f} %"
+            self.stdout.write(f"{name:<20} {change['before']:>7} → {change['after']:>7}  {percent}")
