@@ -70,15 +70,9 @@ HOUSEHOLD = (
     "居民身份证补领",
     "临时居民身份证申领",
 )
+# S10: eight household-registration and seven traffic matters revised in 2019.
 S10_NAMES = (
-    "户口迁入",
-    "户口迁出",
-    "出生登记",
-    "死亡注销户口",
-    "户籍证明开具",
-    "姓名变更登记",
-    "投靠落户",
-    "人才引进落户",
+    *HOUSEHOLD[:8],
     "机动车注册登记",
     "机动车转移登记",
     "机动车变更登记",
