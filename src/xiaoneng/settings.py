@@ -97,6 +97,10 @@ INSTALLED_APPS = [
     "xiaoneng.calendars",
     "xiaoneng.clocks",
     "xiaoneng.catalog",
+    "xiaoneng.notifications",
+    "xiaoneng.licenses",
+    "xiaoneng.applications",
+    "xiaoneng.ratings",
     "xiaoneng.dashboard",
     "xiaoneng.portal",
     "xiaoneng.demo",
@@ -226,6 +230,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "xiaoneng.accounts.auth.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

@@ -7,8 +7,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 api_v1 = [
+    path("", include("xiaoneng.accounts.api_urls")),
     path("", include("xiaoneng.catalog.api_urls")),
     path("", include("xiaoneng.calendars.api_urls")),
+    path("", include("xiaoneng.applications.api_urls")),
+    path("", include("xiaoneng.licenses.api_urls")),
+    path("", include("xiaoneng.notifications.api_urls")),
+    path("", include("xiaoneng.ratings.api_urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +26,11 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("office/", include("xiaoneng.dashboard.urls")),
+    path("", include("xiaoneng.accounts.urls")),
+    path("", include("xiaoneng.applications.urls")),
+    path("", include("xiaoneng.licenses.urls")),
+    path("", include("xiaoneng.notifications.urls")),
+    path("", include("xiaoneng.ratings.urls")),
     path("", include("xiaoneng.catalog.urls")),
     path("", include("xiaoneng.portal.urls")),
 ]
