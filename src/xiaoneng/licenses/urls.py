@@ -1,3 +1,12 @@
-from django.urls import URLPattern, URLResolver
+"""Public e-license pages: /licenses/verify/<identifier>/ and /licenses/<identifier>/pdf."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import URLPattern, URLResolver, path
+
+from xiaoneng.licenses import views
+
+app_name = "licenses"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("licenses/verify/<str:identifier>/", views.verify, name="verify"),
+    path("licenses/<str:identifier>/pdf", views.download_pdf, name="pdf"),
+]
