@@ -10,8 +10,8 @@ from typing import Any
 
 from django.db import transaction
 
-from xiaoneng.accounts.models import Department, Role, User
-from xiaoneng.accounts.services import department_upsert
+from xiaoneng.accounts.models import Department, Role
+from xiaoneng.accounts.services import department_upsert, user_register
 from xiaoneng.core.errors import Conflict
 from xiaoneng.core.services import audit_record
 from xiaoneng.demo.models import DemoBuild
@@ -25,16 +25,26 @@ from xiaoneng.demo.plan import (
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - demo city only, printed in the README
 
-# (username, role, display name, department code or None)
-DEMO_USERS: tuple[tuple[str, Role, str, str | None], ...] = (
-    ("citizen", Role.CITIZEN, "张三（演示）", None),
-    ("enterprise", Role.ENTERPRISE, "石家庄示例科技有限公司（演示）", None),
-    ("window", Role.WINDOW, "李窗口（演示）", "130100001"),
-    ("reviewer", Role.REVIEWER, "王审批（演示）", "130100001"),
-    ("head", Role.HEAD, "赵负责人（演示）", "130100001"),
-    ("office", Role.OFFICE, "市效能办（演示）", None),
-    ("admin", Role.ADMIN, "系统管理员（演示）", None),
-    ("bank", Role.PARTNER, "示例银行石家庄分行（演示）", None),
+# (username, role, display name, department code or None, identity number, mobile number).
+# The identity numbers are synthetic but checksum-valid (DOMAIN_RULES.md §10): a resident ID
+# for the citizen (region 130102, born 1990-01-01) and unified social credit codes for the
+# enterprise and the bank; they belong to nobody.
+DEMO_USERS: tuple[tuple[str, Role, str, str | None, str, str], ...] = (
+    ("citizen", Role.CITIZEN, "张三（演示）", None, "130102199001011237", "13900001234"),
+    (
+        "enterprise",
+        Role.ENTERPRISE,
+        "石家庄示例科技有限公司（演示）",
+        None,
+        "91130100MA0XN00017",
+        "13900005678",
+    ),
+    ("window", Role.WINDOW, "李窗口（演示）", "130100001", "", ""),
+    ("reviewer", Role.REVIEWER, "王审批（演示）", "130100001", "", ""),
+    ("head", Role.HEAD, "赵负责人（演示）", "130100001", "", ""),
+    ("office", Role.OFFICE, "市效能办（演示）", None, "", ""),
+    ("admin", Role.ADMIN, "系统管理员（演示）", None, "", ""),
+    ("bank", Role.PARTNER, "示例银行石家庄分行（演示）", None, "91130100MA0XN0002A", ""),
 )
 
 Progress = Callable[[str, int, int], None]
@@ -118,19 +128,20 @@ def _build_departments(plan: CityPlan, summary: DemoSummary, progress: Progress)
 
 def _build_users(summary: DemoSummary, progress: Progress) -> None:
     total = len(DEMO_USERS)
-    for i, (username, role, display, dept_code) in enumerate(DEMO_USERS, start=1):
-        user = User(
+    for i, (username, role, display, dept_code, identity, phone) in enumerate(DEMO_USERS, start=1):
+        user_register(
+            actor=None,
             username=username,
+            password=DEMO_PASSWORD,
             role=role,
             display_name=display,
+            id_number=identity if role == Role.CITIZEN else "",
+            credit_code=identity if role != Role.CITIZEN else "",
+            phone=phone,
             department=Department.objects.get(code=dept_code) if dept_code else None,
-            is_staff=role == Role.ADMIN,
-            is_superuser=role == Role.ADMIN,
+            # The demo's password is published in the README; real accounts get the policy.
+            enforce_password_policy=False,
         )
-        user.set_password(DEMO_PASSWORD)
-        user.full_clean()
-        user.save()
-        audit_record(actor=None, action="accounts.user_create", target=user, summary=username)
         progress("accounts", i, total)
     summary.users = total
 
