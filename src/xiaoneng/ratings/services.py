@@ -424,7 +424,7 @@ def rectification_complete(
         InvalidInput: no measures, or a bad day.
     """
     _check_rectification_actor(actor, rectification)
-    text = _require_text(measures, what=_("The measures taken"), field="measures")
+    text = _require_text(measures, what=_("A description of the measures taken"), field="measures")
     today = timezone.localdate()
     with transaction.atomic():
         locked = _lock_rectification(rectification)
