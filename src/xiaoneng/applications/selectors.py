@@ -304,10 +304,11 @@ def application_summary(
     *,
     today: dt.date | None = None,
     calendar: WorkdayCalendar | None = None,
+    with_clock: bool = True,
 ) -> dict[str, Any]:
     """One row of a list or queue, JSON-ready (the promised clock as its figures)."""
     day = _today(today)
-    clock = application.promised_clock
+    clock = application.promised_clock if with_clock else None
     if clock is not None and calendar is None:
         calendar = _calendar()
     return {

@@ -228,7 +228,7 @@ def _sync(target: Any, source: Application) -> None:
     if isinstance(target, Application) and target is not source:
         for f in Application._meta.concrete_fields:
             setattr(target, f.attname, getattr(source, f.attname))
-            if f.is_relation:
+            if isinstance(f, models.ForeignKey):
                 if f.is_cached(source):
                     f.set_cached_value(target, f.get_cached_value(source))
                 else:
