@@ -16,6 +16,8 @@ from xiaoneng.core.errors import Conflict
 from xiaoneng.core.services import audit_record
 from xiaoneng.demo.models import DemoBuild
 from xiaoneng.demo.plan import (
+    DEMO_INSTANT_MATTER,
+    DEMO_PROMISED_MATTER,
     CityPlan,
     PlannedMaterial,
     PlannedMatter,
@@ -185,7 +187,7 @@ def _version_content(matter: PlannedMatter, version: PlannedVersion) -> dict[str
         "level": matter.level,
         "department": matter.department_code,
         "service_objects": ["natural_person", "enterprise"]
-        if matter.matter_type == "20"
+        if matter.matter_type == "20" or matter.name in (DEMO_PROMISED_MATTER, DEMO_INSTANT_MATTER)
         else (["enterprise"] if "许可" in matter.name else ["natural_person"]),
         "legal_basis": "《中华人民共和国行政许可法》及相关法律法规（演示数据）",
         "acceptance_conditions": "申请材料齐全、符合法定形式。",
