@@ -121,3 +121,16 @@ def test_the_schema_documents_the_inbox_endpoints(client):
     schema = client.get("/api/schema/", {"format": "json"}).json()
     assert "/api/v1/messages/" in schema["paths"]
     assert "post" in schema["paths"]["/api/v1/messages/{id}/read/"]
+
+
+def test_the_list_pins_its_query_count(client, sent, django_assert_max_num_queries):
+    """A page of 20 messages costs the same few queries as one."""
+    user = UserFactory()
+    item = DepartmentFactory()
+    for i in range(20):
+        services.notify(
+            recipient=user, subject=f"N{i}", body="", related=item, channels=("in_site",)
+        )
+    client.force_login(user)
+    with django_assert_max_num_queries(4):
+        assert len(client.get(URL).json()["results"]) == 20

@@ -207,3 +207,37 @@ def test_an_sms_cannot_be_marked_read(sent, django_capture_on_commit_callbacks):
     (sms,) = services.notify(recipient=user, subject="Hi", body="", channels=("sms",))
     with pytest.raises(NotFound):
         services.message_mark_read(actor=user, message=sms)
+
+
+def test_channels_left_out_of_the_setting_keep_the_default_sender(
+    settings, django_capture_on_commit_callbacks, caplog
+):
+    """Naming only SMS keeps email on the console sender."""
+    settings.NOTIFICATION_SENDERS = {"sms": "xiaoneng.notifications.senders.OutboxOnlySender"}
+    user = UserFactory()
+    with (
+        caplog.at_level(logging.INFO, "xiaoneng.notifications"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.notify(recipient=user, subject="Both", body="", channels=("sms", "email"))
+    lines = [r.getMessage() for r in caplog.records if r.name == "xiaoneng.notifications"]
+    assert len(lines) == 1 and lines[0].startswith("email to user")
+    assert set(Message.objects.values_list("state", flat=True)) == {"sent"}
+
+
+def test_a_stale_queued_message_whose_task_was_lost_is_queued_again(
+    sent, django_capture_on_commit_callbacks
+):
+    """A message still queued past the cut-off (its task lost) is sent by the retry sweep."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    user = UserFactory()
+    # Without the captured callbacks the task is never queued: as if the queue was lost.
+    (sms,) = services.notify(recipient=user, subject="Lost", body="", channels=("sms",))
+    assert sent == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.messages_retry(queued_before=timezone.now() - dt.timedelta(minutes=10)) == 0
+        assert services.messages_retry(queued_before=timezone.now() + dt.timedelta(seconds=1)) == 1
+    assert sent == [(sms.pk, "sms")]

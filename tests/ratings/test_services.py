@@ -418,3 +418,29 @@ def test_a_department_without_a_head_still_gets_its_rectification(city, caplog):
     assert rectification.clock is not None
     assert not Message.objects.exists()
     assert "has no head" in caplog.text
+
+
+@pytest.mark.parametrize("value", [0, -3, "five"])
+def test_a_bad_rectification_limit_setting_is_refused(city, settings, value):
+    """RATING_RECTIFICATION_DAYS below 1 or not a number stops with ImproperlyConfigured."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.RATING_RECTIFICATION_DAYS = value
+    with pytest.raises(ImproperlyConfigured, match="RATING_RECTIFICATION_DAYS"):
+        rate(department=city.department, level=1)
+    assert not Rating.objects.exists()
+
+
+def test_figures_can_be_limited_to_a_period(city):
+    """since/until count only the ratings given in the period."""
+    from zoneinfo import ZoneInfo
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    with travel_to(d(2025, 3, 3)):
+        rate(department=city.department, level=5)
+    with travel_to(d(2025, 4, 1)):
+        rate(department=city.department, level=1)
+    april = dt.datetime(2025, 4, 1, tzinfo=shanghai)
+    assert selectors.rating_figures(since=april).total == 1
+    assert selectors.rating_figures(until=april).by_level[5] == 1
+    assert selectors.rating_figures(until=april).bad == 0
