@@ -153,6 +153,7 @@ def test_without_credentials_the_api_answers_401(api):
     response = api.get(ME_URL)
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
 def test_a_token_expires_after_its_lifetime(api):

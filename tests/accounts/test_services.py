@@ -251,3 +251,15 @@ def test_others_cannot_change_someone_s_contact():
     admin = user_of_role(Role.ADMIN, "root")
     assert user_update_contact(actor=admin, user=user, email="").email == ""
     assert user_update_contact(actor=admin, user=user, phone="13900001234").phone
+
+
+def test_createsuperuser_makes_a_valid_admin_account():
+    """`xiaoneng createsuperuser` gives the admin role, so the account passes its own checks."""
+    from django.core.management import call_command
+
+    call_command(
+        "createsuperuser", username="root", email="root@example.cn", interactive=False, verbosity=0
+    )
+    root = User.objects.get(username="root")
+    assert root.role == Role.ADMIN
+    root.full_clean()

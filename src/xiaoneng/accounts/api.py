@@ -46,7 +46,22 @@ ERROR_RESPONSE = inline_serializer(
 )
 
 
-class ApiTokenApi(APIView):
+class _HeadersKeptApiView(APIView):
+    """Puts back the headers the one error shape drops: ``WWW-Authenticate`` on 401 (RFC 9110)
+    and ``Retry-After`` on 429."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        if response.status_code == status.HTTP_401_UNAUTHORIZED:
+            header = self.get_authenticate_header(self.request)
+            if header:
+                response.setdefault("WWW-Authenticate", header)
+        if isinstance(exc, LoginThrottled):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+
+
+class ApiTokenApi(_HeadersKeptApiView):
     """``POST``: exchange a user name and password for a bearer token; ``DELETE``: revoke it."""
 
     authentication_classes = [BearerTokenAuthentication]
@@ -76,12 +91,6 @@ class ApiTokenApi(APIView):
         # Asking for a new token must work even while an expired one is still in the header.
         if request.method != "POST":
             super().perform_authentication(request)
-
-    def handle_exception(self, exc: Exception) -> Response:
-        response = super().handle_exception(exc)
-        if isinstance(exc, LoginThrottled):
-            response["Retry-After"] = str(exc.retry_after)
-        return response
 
     @extend_schema(
         operation_id="auth_token_obtain",
@@ -140,7 +149,7 @@ class ApiTokenApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeApi(APIView):
+class MeApi(_HeadersKeptApiView):
     """Who the caller is: user name, role, department and (their own) identity number."""
 
     permission_classes = [IsAuthenticated]

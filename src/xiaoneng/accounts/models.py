@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -85,6 +87,20 @@ STAFF_ROLES = frozenset({Role.WINDOW, Role.REVIEWER, Role.HEAD})
 CREDIT_CODE_ROLES = frozenset({Role.ENTERPRISE, Role.PARTNER})
 
 
+class UserManager(DjangoUserManager["User"]):
+    """Django's user manager; ``createsuperuser`` makes an account with the admin role."""
+
+    use_in_migrations = True
+
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
+        # Without this a superuser would get the default role (citizen), which needs a resident
+        # ID number, and could not be saved again from the admin.
+        extra.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra)
+
+
 class User(AbstractUser):
     """A person or institution that signs in; one role, and a department for staff.
 
@@ -132,6 +148,8 @@ class User(AbstractUser):
         default="",
         help_text=_("Mainland mobile number (11 digits) for notices by SMS."),
     )
+
+    objects = UserManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("user")
