@@ -197,6 +197,8 @@ def rating_submit(
     parsed = rules.parse_level(level)
     parsed_channel = rules.parse_channel(channel)
     cleaned_text = rules.check_text(text)
+    # Read before writing anything: a misconfigured limit must not half-record a bad review.
+    limit = rectification_limit_days() if rules.is_bad(parsed) else 0
     content_type = ContentType.objects.get_for_model(item)
     object_id = str(item.pk)
     with transaction.atomic():
@@ -251,13 +253,14 @@ def rating_submit(
             },
         )
         if rating.is_bad:
-            _rectification_open(actor=actor, rating=rating, department=department)
+            _rectification_open(actor=actor, rating=rating, department=department, limit=limit)
     return rating
 
 
-def _rectification_open(*, actor: Any, rating: Rating, department: Department) -> Rectification:
+def _rectification_open(
+    *, actor: Any, rating: Rating, department: Department, limit: int
+) -> Rectification:
     """Open the rectification of a bad review, start its clock and tell the heads (§8)."""
-    limit = rectification_limit_days()
     rectification = Rectification(
         rating=rating, department=department, state=RectificationStateChoice.OPEN
     )
