@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from xiaoneng.accounts.models import Department, Role, User
 from xiaoneng.clocks import services as clock_services
 from xiaoneng.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from xiaoneng.core.masking import mask_text
 from xiaoneng.core.services import audit_record
 from xiaoneng.notifications.services import notify
 from xiaoneng.ratings import rules, selectors
@@ -148,6 +149,11 @@ def _sync(target: models.Model, source: models.Model) -> None:
 def _check_rectification_actor(actor: Any, rectification: Rectification) -> None:
     if not selectors.user_may_see_rectification(actor, rectification):
         raise NotFound(_("This rectification does not exist."))
+
+
+# Free text (outcomes, measures, reasons) is kept in full on the rows, which have access
+# rules; the copies in the audit trail, read more widely, have identity and phone numbers
+# masked (DOMAIN_RULES.md §10).
 
 
 def _level_label(level: int) -> str:
@@ -396,7 +402,7 @@ def rectification_record_return_visit(
                 "to": locked.state,
                 "visited_on": day.isoformat(),
                 "satisfied": satisfied,
-                "outcome": text,
+                "outcome": mask_text(text),
             },
         )
     _sync(rectification, locked)
@@ -461,7 +467,7 @@ def rectification_complete(
                 "from": before,
                 "to": locked.state,
                 "completed_on": day.isoformat(),
-                "measures": text,
+                "measures": mask_text(text),
                 "late": bool(clock is not None and clock.warning == "red"),
             },
         )
@@ -496,7 +502,7 @@ def _rectification_cancel(*, actor: Any, rectification: Rectification, reason: s
         action="ratings.rectification_cancel",
         target=locked,
         summary=_("Rectification cancelled: the appeal was upheld"),
-        data={"from": before, "to": locked.state, "reason": reason},
+        data={"from": before, "to": locked.state, "reason": mask_text(reason)},
     )
     _sync(rectification, locked)
 
@@ -543,7 +549,12 @@ def rating_appeal(*, actor: Any, rating: Rating, reason: str) -> RatingAppeal:
             action="ratings.rating_appeal",
             target=locked,
             summary=_("Appeal filed against rating %(id)s") % {"id": locked.pk},
-            data={"from": before, "to": locked.appeal_state, "appeal": appeal.pk, "reason": text},
+            data={
+                "from": before,
+                "to": locked.appeal_state,
+                "appeal": appeal.pk,
+                "reason": mask_text(text),
+            },
         )
         with _site_language():
             subject = _("Appeal against a bad review of %(dept)s awaits your decision") % {
@@ -599,7 +610,7 @@ def rating_appeal_decide(
             action="ratings.rating_appeal_decide",
             target=rating,
             summary=_("Appeal %(id)s %(state)s") % {"id": locked.pk, "state": after},
-            data={"from": before, "to": after, "appeal": locked.pk, "note": text},
+            data={"from": before, "to": after, "appeal": locked.pk, "note": mask_text(text)},
         )
         if after == AppealStateChoice.UPHELD:
             rectification = Rectification.objects.filter(
