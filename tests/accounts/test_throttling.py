@@ -217,3 +217,18 @@ def test_the_site_routes_sign_in_to_the_throttled_view_after_the_url_change():
     from xiaoneng.accounts.views import ThrottledLoginView
 
     assert resolve(LOGIN_URL).func.view_class is ThrottledLoginView  # type: ignore[attr-defined]
+
+
+def test_the_admin_sign_in_is_throttled_too():
+    """/admin/login/ counts failures and refuses a locked-out administrator."""
+    from .factories import user_of_role
+
+    user_of_role("admin", "root")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    for _ in range(5):
+        page = client.post("/admin/login/", {"username": "root", "password": "wrong"})
+        assert "or the account may not use the admin site" in page.content.decode()
+    page = client.post("/admin/login/", {"username": "root", "password": PASSWORD})
+    assert page.status_code == 200
+    assert THROTTLED_EN in page.content.decode()
+    assert LoginFailure.objects.filter(username="root").count() == 5

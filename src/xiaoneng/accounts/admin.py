@@ -12,10 +12,14 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from xiaoneng.accounts.forms import ThrottledAdminAuthenticationForm
 from xiaoneng.accounts.models import ApiToken, Department, LoginFailure, User
 from xiaoneng.accounts.services import api_token_revoke, identity_access_record
 from xiaoneng.core.masking import mask_id_number
 from xiaoneng.core.services import audit_record
+
+# The admin site's own sign-in page counts failures and refuses locked-out users too.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(Department)

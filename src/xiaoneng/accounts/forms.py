@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -40,3 +41,16 @@ class ThrottledAuthenticationForm(AuthenticationForm):
                 raise self.get_invalid_login_error() from None
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
+
+
+class ThrottledAdminAuthenticationForm(ThrottledAuthenticationForm, AdminAuthenticationForm):
+    """The admin site's sign-in (staff only), throttled like the rest: otherwise
+    ``/admin/login/`` would be a way round the limit."""
+
+    error_messages = {
+        **ThrottledAuthenticationForm.error_messages,
+        "invalid_login": _(
+            "The user name or password is not right, or the account may not use the admin "
+            "site. Try again."
+        ),
+    }
