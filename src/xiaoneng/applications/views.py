@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -355,22 +356,54 @@ def workbench(request: HttpRequest) -> HttpResponse:
 def walk_in(request: HttpRequest) -> HttpResponse:
     """A window officer registers an application for a walk-in applicant (一门办理)."""
     _staff_only(request)
+    source = request.POST if request.method == "POST" else request.GET
     values = {
-        k: request.POST.get(k, "").strip()
+        k: source.get(k, "").strip()
         for k in ("matter", "applicant_name", "id_number", "credit_code", "contact_phone")
     }
-    if request.method == "POST":
+    # The officer names the matter first; its materials then appear as a checklist of what
+    # the applicant handed over on paper.
+    matter = (
+        Matter.objects.filter(code=values["matter"], status=MatterStatus.ACTIVE)
+        .select_related("current_version")
+        .first()
+        if values["matter"]
+        else None
+    )
+    materials = (
+        list(matter.current_version.materials.all()) if matter and matter.current_version else []
+    )
+    if request.method == "POST" and request.POST.get("step") == "register":
+        promised = [int(m) for m in request.POST.getlist("commitments") if m.isdigit()]
+        accept = request.POST.get("accept") == "on"
         try:
-            application = services.application_register_walk_in(
-                actor=request.user,
-                matter=values["matter"],
-                applicant_name=values["applicant_name"],
-                id_number=values["id_number"],
-                credit_code=values["credit_code"],
-                form={"contact_phone": values["contact_phone"]} if values["contact_phone"] else {},
-                accept=request.POST.get("accept") == "on",
-                idempotency_key=request.POST.get("idempotency_key", "")[:64],
-            )
+            # A promise signed on paper at the window is recorded before acceptance, so the
+            # application is complete when the officer accepts it on the spot.
+            with transaction.atomic():
+                application = services.application_register_walk_in(
+                    actor=request.user,
+                    matter=values["matter"],
+                    applicant_name=values["applicant_name"],
+                    id_number=values["id_number"],
+                    credit_code=values["credit_code"],
+                    form={"contact_phone": values["contact_phone"]}
+                    if values["contact_phone"]
+                    else {},
+                    paper_materials=[
+                        int(m) for m in request.POST.getlist("paper_materials") if m.isdigit()
+                    ],
+                    accept=accept and not promised,
+                    idempotency_key=request.POST.get("idempotency_key", "")[:64],
+                )
+                if promised and not getattr(application, "idempotent_replay", False):
+                    for material_id in promised:
+                        services.application_sign_commitment(
+                            actor=request.user, application=application, material=material_id
+                        )
+                    if accept and not selectors.application_missing(application):
+                        application = services.application_accept(
+                            actor=request.user, application=application
+                        )
         except XiaonengError as exc:
             messages.error(request, exc.message)
         else:
@@ -385,6 +418,8 @@ def walk_in(request: HttpRequest) -> HttpResponse:
         "applications/walk_in.html",
         {
             "values": values,
+            "matter": matter,
+            "materials": materials,
             "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
         },
     )

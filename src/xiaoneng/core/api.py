@@ -26,10 +26,13 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 200
 
 
-def _error(code: str, message: str, details: Any, http_status: int) -> Response:
+def _error(
+    code: str, message: str, details: Any, http_status: int, headers: Any = None
+) -> Response:
     return Response(
         {"error": {"code": code, "message": message, "details": details or {}}},
         status=http_status,
+        headers=headers,
     )
 
 
@@ -44,10 +47,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    # Keep the headers DRF set (WWW-Authenticate on 401, Retry-After on 429).
+    headers = {k: v for k, v in response.items()}
     if isinstance(exc, exceptions.ValidationError):
-        return _error("invalid", _("The input is not valid."), response.data, 400)
+        return _error("invalid", _("The input is not valid."), response.data, 400, headers)
     detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
     code = getattr(getattr(exc, "detail", None), "code", None) or getattr(
         exc, "default_code", "error"
     )
-    return _error(str(code), str(detail), {}, response.status_code)
+    return _error(str(code), str(detail), {}, response.status_code, headers)
