@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 from gmssl import sm2 as gmssl_sm2
 
 from tests.catalog.factories import DepartmentFactory
@@ -15,6 +16,13 @@ from xiaoneng.licenses import crypto, rules, selectors, services
 from xiaoneng.licenses.models import License, LicenseStatus, LicenseType, SealKey
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():  # type: ignore[no-untyped-def]
+    """Messages are checked in English here; test_pages checks the Chinese ones."""
+    with translation.override("en"):
+        yield
 
 
 def test_issue_builds_an_identifier_of_the_domain_shape_with_the_credit_code():

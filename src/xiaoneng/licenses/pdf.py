@@ -36,6 +36,8 @@ from reportlab.pdfbase.ttfonts import TTFont as ReportlabTTFont
 from reportlab.pdfgen.canvas import Canvas
 
 logger = logging.getLogger(__name__)
+# fontTools' subsetter reports every table it touches at INFO: a dozen lines per document.
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 
 KEYWORD_PREFIX = "xiaoneng-license"
 # reportlab keeps registered fonts in a process-wide table; registering, drawing and removing
@@ -221,15 +223,20 @@ def render(data: DocumentData) -> bytes:
             len(missing),
         )
     font_name = f"XNCJK-{uuid.uuid4().hex}"
+    font = ReportlabTTFont(font_name, io.BytesIO(font_bytes))
+    face = font.face.name
     with _FONT_LOCK:
-        pdfmetrics.registerFont(ReportlabTTFont(font_name, io.BytesIO(font_bytes)))
+        # reportlab shares one font object per face name: a face left registered by an earlier
+        # document would be reused, with that document's subset and its glyphs. Each document
+        # registers its own subset, and reportlab has no public unregister, so the tables are
+        # cleaned here; otherwise every subset would also stay in memory for good.
+        pdfmetrics._dynFaceNames.pop(face, None)
+        pdfmetrics.registerFont(font)
         try:
             return _draw(data, font_name)
         finally:
-            # reportlab has no public unregister; without this every document's subset would
-            # stay in the process-wide table for good.
             pdfmetrics._fonts.pop(font_name, None)
-            pdfmetrics._dynFaceNames.pop(font_name, None)
+            pdfmetrics._dynFaceNames.pop(face, None)
 
 
 def qr_modules(value: str) -> list[list[bool]]:
