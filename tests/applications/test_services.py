@@ -11,6 +11,8 @@ import io
 
 import pytest
 from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.applications.conftest import travel_to
 from tests.applications.factories import (
@@ -25,7 +27,7 @@ from tests.applications.factories import (
 )
 from tests.catalog.factories import CertificateDataFactory
 from xiaoneng.accounts.models import Role
-from xiaoneng.applications import selectors, services
+from xiaoneng.applications import rules, selectors, services
 from xiaoneng.applications.models import Application, ApplicationEvent
 from xiaoneng.calendars.selectors import workday_calendar
 from xiaoneng.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -913,3 +915,67 @@ def test_rating_after_conclusion_only_by_the_applicant(cast, matter):
         )
     assert rating.is_bad
     assert application.events.filter(action="rate").exists()
+
+
+# -- property: events match successful actions ----------------------------------------------
+
+ATTEMPTS = [
+    "accept",
+    "reject",
+    "request-supplement",
+    "supplement",
+    "pause",
+    "resume",
+    "extend",
+    "approve",
+    "deny",
+    "conclude",
+    "deliver",
+]
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=st.lists(st.sampled_from(ATTEMPTS), max_size=12))
+def test_status_events_count_the_successful_actions(cast, matter, steps):
+    """Any sequence by the right people: one status event per edge taken, status in the table."""
+    citizen, window, reviewer, head = cast
+    calls = {
+        "accept": lambda a: services.application_accept(actor=window, application=a),
+        "reject": lambda a: services.application_reject(actor=window, application=a, reason="r"),
+        "request-supplement": lambda a: services.application_request_supplement(
+            actor=window, application=a, reason="r", items=["签字"]
+        ),
+        "supplement": lambda a: services.application_supplement(actor=citizen, application=a),
+        "pause": lambda a: services.application_pause(
+            actor=reviewer, application=a, kind="testing", reason="r"
+        ),
+        "resume": lambda a: services.application_resume(actor=reviewer, application=a),
+        "extend": lambda a: services.application_extend(
+            actor=head, application=a, days=1, reason="r"
+        ),
+        "approve": lambda a: services.application_approve(actor=reviewer, application=a),
+        "deny": lambda a: services.application_deny(actor=reviewer, application=a, reason="r"),
+        "conclude": lambda a: services.application_conclude(actor=reviewer, application=a),
+        "deliver": lambda a: services.application_deliver(
+            actor=window, application=a, method="pickup"
+        ),
+    }
+    with travel_to(MON):
+        application = submit(citizen, matter)
+        succeeded = 0
+        for step in steps:
+            try:
+                calls[step](application)
+            except (Conflict, InvalidInput):
+                continue
+            succeeded += 1
+    status_events = application.events.exclude(from_status="").exclude(
+        action__in=["upload-material", "attach-automatically"]
+    )
+    assert status_events.count() == succeeded
+    assert application.status in {s.value for s in rules.Status}
+    assert application.lock_version >= succeeded
