@@ -44,10 +44,9 @@ def test_every_message_is_translated():
 
 
 def test_shared_strings_read_the_same_as_the_project_catalogue():
-    """Role names and other strings also in src/xiaoneng/locale are translated identically."""
+    """Strings that also stand in src/xiaoneng/locale are translated identically there."""
     ours = _entries(PO.read_text(encoding="utf-8"))
     project = _entries(PROJECT_PO.read_text(encoding="utf-8"))
     shared = [m for m in ours if m and m in project and project[m][1]]
-    assert "Window officer" in shared
     for msgid in shared:
         assert ours[msgid][1] == project[msgid][1], msgid
