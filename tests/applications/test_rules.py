@@ -272,3 +272,14 @@ def test_a_zip_without_ofd_xml_is_not_ofd():
 def test_extension_of(name, extension):
     """Extensions are lower-cased; a name without one has none."""
     assert files.extension_of(name) == extension
+
+
+def test_the_docs_show_every_edge_of_the_promised_table():
+    """docs/applications.md lists each promised edge as it is in the data."""
+    from pathlib import Path
+
+    docs = (Path(__file__).parents[2] / "docs" / "applications.md").read_text(encoding="utf-8")
+    for edge in rules.PROMISED_TRANSITIONS:
+        caps = ", ".join(sorted(c.value for c in edge.capacities))
+        row = f"| `{edge.source.value}` | `{edge.action.value}` | `{edge.target.value}` | {caps} |"
+        assert row in docs, row
