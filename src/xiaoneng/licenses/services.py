@@ -327,12 +327,27 @@ def license_issue(
         license.content_digest = crypto.sm3_hex(content)
         license.signature = crypto.sign(private_hex, content)
         try:
-            license.full_clean()
+            # Uniqueness is left to the database: checking it here would only race.
+            license.full_clean(validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             raise InvalidInput(
                 _("The e-license is not valid: %(errors)s") % {"errors": "; ".join(exc.messages)}
             ) from None
-        license.save()
+        try:
+            with transaction.atomic():
+                license.save()
+        except IntegrityError:
+            # Another issue for the same result committed first (there was no row to lock).
+            winner = License.objects.filter(
+                source_type=source_type, source_id=source_id, status=LicenseStatus.VALID
+            ).first()
+            if winner is None:
+                raise
+            raise Conflict(
+                _("This result already has the valid e-license %(identifier)s.")
+                % {"identifier": winner.identifier},
+                details={"identifier": winner.identifier},
+            ) from None
         audit_record(
             actor=actor,
             action="licenses.license_issue",
