@@ -212,3 +212,43 @@ def test_extra_fields_are_sealed():
     License.objects.filter(pk=license.pk).update(extra={"经营场所": "测试市2号"})
     result = selectors.license_verify(identifier=license.identifier)
     assert result.status == "forged"
+
+
+def test_making_a_seal_key_is_audited():
+    """The first issue of a department records licenses.seal_key_create with the fingerprint."""
+    license = issue_license()
+    event = AuditEvent.objects.get(action="licenses.seal_key_create")
+    assert event.data["fingerprint"] == license.seal_key.fingerprint
+
+
+def test_a_source_without_a_license_has_none():
+    """license_for_source answers None for a row that produced no license."""
+    assert selectors.license_for_source(source=DepartmentFactory()) is None
+
+
+def test_who_may_revoke():
+    """Reviewers and heads of the issuing department and the office may; others may not."""
+    from xiaoneng.accounts.models import Role
+
+    department = DepartmentFactory()
+    license = issue_license(department=department)
+    allowed = [
+        make_user("rv", Role.REVIEWER, department),
+        make_user("hd", Role.HEAD, department),
+        make_user("of", Role.OFFICE),
+    ]
+    refused = [
+        make_user("wn", Role.WINDOW, department),
+        make_user("rv2", Role.REVIEWER, DepartmentFactory()),
+        make_user("ct"),
+    ]
+    assert all(selectors.can_revoke(u, license) for u in allowed)
+    assert not any(selectors.can_revoke(u, license) for u in refused)
+
+
+def test_errors_read_in_chinese_by_default():
+    """Outside English the refusal is in zh-Hans (the platform's default language)."""
+    license = issue_license()
+    services.license_revoke(actor=None, license=license, reason="注销")
+    with translation.override("zh-hans"), pytest.raises(Conflict, match="已于"):
+        services.license_revoke(actor=None, license=license, reason="再次")
