@@ -100,7 +100,8 @@ def test_two_reviewers_racing_exactly_one_wins(monkeypatch, second_action):
     outcomes = sorted(results.values(), key=lambda r: r != "won")
     assert outcomes[0] == "won", results
     assert isinstance(outcomes[1], Conflict), results
-    assert "cannot" in outcomes[1].message
+    # Threads run in the default language (zh-hans), so check the facts, not the wording.
+    assert outcomes[1].details["status"] in {"approved", "denied"}
     final = Application.objects.get(pk=application.pk)
     assert final.status in {"approved", "denied"}
     decisions = final.events.filter(action__in=["approve", "deny"])

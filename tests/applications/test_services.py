@@ -979,3 +979,29 @@ def test_status_events_count_the_successful_actions(cast, matter, steps):
     assert status_events.count() == succeeded
     assert application.status in {s.value for s in rules.Status}
     assert application.lock_version >= succeeded
+
+
+def test_a_revoked_e_license_is_not_attached(cast, dept):
+    """Only valid e-licenses are reused: after revocation the material falls back to replaced."""
+    from xiaoneng.licenses.selectors import license_for_source
+    from xiaoneng.licenses.services import license_revoke
+
+    reviewer = cast[2]
+    first_matter = promised_matter(dept, result_name="营业执照")
+    needing = promised_matter(
+        dept,
+        materials=[
+            CertificateDataFactory(
+                name="营业执照",
+                replacement="e_license",
+                license_type="营业执照",
+                replacement_basis="电子证照替代",
+            )
+        ],
+    )
+    with travel_to(MON):
+        first = _accepted(cast, first_matter)
+        services.application_approve(actor=reviewer, application=first)
+        license_revoke(actor=cast[3], license=license_for_source(source=first), reason="错发")
+        after = submit(cast[0], needing, complete=False)
+    assert after.materials.get(material__name="营业执照").kind == "replaced"

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -435,27 +436,28 @@ def application_license(application: Application) -> dict[str, Any] | None:
     if found is None:
         return None
     identifier = found.identifier
+    try:
+        verify_url = reverse("licenses:verify", args=[identifier])
+    except NoReverseMatch:
+        verify_url = f"/licenses/verify/{identifier}/"
     return {
         "identifier": identifier,
-        "verify_url": f"/licenses/verify/{identifier}/",
+        "verify_url": verify_url,
         "license_type_name": getattr(found, "license_type_name", ""),
         "status": str(getattr(found, "status", "")),
     }
 
 
 def held_license_types(applicant: Any) -> dict[str, str]:
-    """``{e-license type name: identifier}`` of the valid e-licenses this platform issued to
-    ``applicant`` (for 一次提交、多次复用); empty when the licenses room is not there yet."""
+    """``{e-license type name: identifier}`` of the e-licenses this platform issued to
+    ``applicant`` that are neither revoked nor expired (一次提交、多次复用)."""
     try:
         from xiaoneng.licenses.models import License
     except ImportError:
         return {}
-    queryset = License.objects.filter(holder_user=applicant)
-    field_names = {f.name for f in License._meta.get_fields()}
-    if "revoked_at" in field_names:
-        queryset = queryset.filter(revoked_at__isnull=True)
-    elif "status" in field_names:
-        queryset = queryset.exclude(status="revoked")
+    queryset = License.objects.filter(holder_user=applicant, revoked_at__isnull=True).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=timezone.localdate())
+    )
     found: dict[str, str] = {}
     for type_name, identifier in queryset.order_by("pk").values_list(
         "license_type_name", "identifier"
