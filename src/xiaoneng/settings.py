@@ -271,6 +271,10 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# The address the public reaches the platform at: printed on e-license PDFs (QR code and
+# verification link). Set it to the real host name in production.
+XIAONENG_PUBLIC_URL = os.environ.get("XIAONENG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # Clock warning policy defaults (docs/clock.md): yellow at 80 % of the limit
 # used, and never later than 1 working day before the due date.
 CLOCK_YELLOW_FRACTION = float(os.environ.get("CLOCK_YELLOW_FRACTION", "0.8"))
