@@ -75,15 +75,25 @@ def _pg(dsn: str, db: str = "postgres") -> Any:
     return psycopg.connect(f"{dsn}/{db}", autocommit=True)
 
 
-def _request(port: int, method: str, path: str, token: str, body: dict[str, Any] | None,
-             extra: dict[str, str] | None = None) -> tuple[int, dict[str, Any], float]:
+def _request(
+    port: int,
+    method: str,
+    path: str,
+    token: str,
+    body: dict[str, Any] | None,
+    extra: dict[str, str] | None = None,
+) -> tuple[int, dict[str, Any], float]:
     data = json.dumps(body or {}).encode()
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}",
         data=data,
         method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                 "Accept": "application/json", **(extra or {})},
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            **(extra or {}),
+        },
     )
     started = time.perf_counter()
     try:
@@ -138,8 +148,9 @@ def _new_rows(conn: Any, tables: list[str]) -> dict[str, tuple[list[str], list[t
     return out
 
 
-def _baseline(dsn: str, rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]], cases: int,
-              clients: int) -> float:
+def _baseline(
+    dsn: str, rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]], cases: int, clients: int
+) -> float:
     """Cases per second of raw SQL inserting the same rows, one transaction per case."""
     import psycopg
 
@@ -204,9 +215,7 @@ def run(*, cases: int = 400, clients: int = 8, workers: int = 4) -> dict[str, An
     py = sys.executable
     subprocess.run([py, "-m", "xiaoneng", "migrate", "-v", "0"], env=env, check=True)
     subprocess.run([py, "-m", "xiaoneng", "demo"], env=env, check=True, capture_output=True)
-    setup = subprocess.run(
-        [py, "-c", SETUP], env=env, check=True, capture_output=True, text=True
-    )
+    setup = subprocess.run([py, "-c", SETUP], env=env, check=True, capture_output=True, text=True)
     info = json.loads(setup.stdout.strip().splitlines()[-1])
     tokens = info["tokens"]
 
@@ -214,23 +223,38 @@ def run(*, cases: int = 400, clients: int = 8, workers: int = 4) -> dict[str, An
     tables = _snapshot(conn)
     port = _free_port()
     server = subprocess.Popen(
-        [py, "-m", "gunicorn", "xiaoneng.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--log-level", "warning"],
+        [
+            py,
+            "-m",
+            "gunicorn",
+            "xiaoneng.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
         env=env,
     )
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/matters/?page_size=1",
-                                       timeout=5)
+                urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/v1/matters/?page_size=1", timeout=5
+                )
                 break
             except OSError:
                 if time.monotonic() > deadline:
                     raise RuntimeError("the server did not answer within 60 s") from None
                 time.sleep(0.3)
-        latencies: dict[str, list[float]] = {"submit": [], "accept": [], "approve": [],
-                                             "conclude": []}
+        latencies: dict[str, list[float]] = {
+            "submit": [],
+            "accept": [],
+            "approve": [],
+            "conclude": [],
+        }
         failures: list[str] = []
         counter = iter(range(cases))
         lock = threading.Lock()
@@ -242,7 +266,10 @@ def run(*, cases: int = 400, clients: int = 8, workers: int = 4) -> dict[str, An
                 if i is None:
                     return
                 status, body, ms = _request(
-                    port, "POST", "/api/v1/applications/", tokens["citizen"],
+                    port,
+                    "POST",
+                    "/api/v1/applications/",
+                    tokens["citizen"],
                     {"matter": info["matter"], "form": {"purpose": f"case {i}"}},
                     {"Idempotency-Key": f"bench-{i}"},
                 )
@@ -251,11 +278,17 @@ def run(*, cases: int = 400, clients: int = 8, workers: int = 4) -> dict[str, An
                     failures.append(f"submit {status} {body}")
                     continue
                 app_id = body["id"]
-                for action, who in (("accept", "window"), ("approve", "reviewer"),
-                                    ("conclude", "reviewer")):
+                for action, who in (
+                    ("accept", "window"),
+                    ("approve", "reviewer"),
+                    ("conclude", "reviewer"),
+                ):
                     status, body, ms = _request(
-                        port, "POST", f"/api/v1/applications/{app_id}/actions/{action}/",
-                        tokens[who], {},
+                        port,
+                        "POST",
+                        f"/api/v1/applications/{app_id}/actions/{action}/",
+                        tokens[who],
+                        {},
                     )
                     latencies[action].append(ms)
                     if status != 200:
@@ -288,17 +321,42 @@ def run(*, cases: int = 400, clients: int = 8, workers: int = 4) -> dict[str, An
     return {
         "name": "applications",
         "figures": [
-            {"name": "complete cases per second over HTTP (PostgreSQL)", "value": round(rate, 1),
-             "unit": "cases/s", "baseline": round(baseline_rate, 1),
-             "ratio": round(rate / baseline_rate, 4), "target": f">= {TARGET_CASES_PER_S:g}",
-             "meets_target": rate >= TARGET_CASES_PER_S},
-            {"name": "request latency p50", "value": round(p50, 1), "unit": "ms",
-             "baseline": None, "ratio": None, "target": None, "meets_target": None},
-            {"name": "request latency p95", "value": round(p95, 1), "unit": "ms",
-             "baseline": None, "ratio": None, "target": None, "meets_target": None},
-            {"name": "request latency p99", "value": round(p99, 1), "unit": "ms",
-             "baseline": None, "ratio": None, "target": f"< {TARGET_P99_MS:g}",
-             "meets_target": p99 < TARGET_P99_MS},
+            {
+                "name": "complete cases per second over HTTP (PostgreSQL)",
+                "value": round(rate, 1),
+                "unit": "cases/s",
+                "baseline": round(baseline_rate, 1),
+                "ratio": round(rate / baseline_rate, 4),
+                "target": f">= {TARGET_CASES_PER_S:g}",
+                "meets_target": rate >= TARGET_CASES_PER_S,
+            },
+            {
+                "name": "request latency p50",
+                "value": round(p50, 1),
+                "unit": "ms",
+                "baseline": None,
+                "ratio": None,
+                "target": None,
+                "meets_target": None,
+            },
+            {
+                "name": "request latency p95",
+                "value": round(p95, 1),
+                "unit": "ms",
+                "baseline": None,
+                "ratio": None,
+                "target": None,
+                "meets_target": None,
+            },
+            {
+                "name": "request latency p99",
+                "value": round(p99, 1),
+                "unit": "ms",
+                "baseline": None,
+                "ratio": None,
+                "target": f"< {TARGET_P99_MS:g}",
+                "meets_target": p99 < TARGET_P99_MS,
+            },
         ],
         "cases": cases,
         "completed": done,

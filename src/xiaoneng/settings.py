@@ -271,6 +271,20 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Periodic jobs run by `xiaoneng scheduler` (started by `xiaoneng serve`): (name, dotted path
+# of a service callable with no arguments, period in seconds). Each job is idempotent, so a
+# restart that runs it again early does no harm.
+SCHEDULED_JOBS = [
+    ("catalog.activate-versions", "xiaoneng.catalog.services.matter_versions_activate", 3600),
+    (
+        "applications.accept-overdue",
+        "xiaoneng.applications.services.applications_accept_overdue",
+        3600,
+    ),
+    ("clocks.refresh-warnings", "xiaoneng.clocks.services.clocks_refresh_warnings", 900),
+    ("notifications.retry", "xiaoneng.notifications.services.messages_retry", 600),
+]
+
 # The address the public reaches the platform at: printed on e-license PDFs (QR code and
 # verification link). Set it to the real host name in production.
 XIAONENG_PUBLIC_URL = os.environ.get("XIAONENG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

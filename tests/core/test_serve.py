@@ -56,7 +56,7 @@ def test_serve_answers_then_stops_with_its_worker(tmp_path: Path):
                 time.sleep(0.5)
         assert status == 200
         children = _children(proc.pid)
-        assert len(children) == 2  # gunicorn master and the task worker
+        assert len(children) == 3  # gunicorn master, the task worker and the scheduler
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)

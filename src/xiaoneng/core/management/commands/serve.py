@@ -1,4 +1,5 @@
-"""``xiaoneng serve``: the web server (gunicorn) and the background task worker, together.
+"""``xiaoneng serve``: the web server (gunicorn), the background task worker and the
+scheduler of periodic jobs, together.
 
 Both run as child processes; Ctrl-C or SIGTERM stops both, and if either dies the other is
 stopped too, so a half-running platform is never left behind.
@@ -60,6 +61,8 @@ class Command(BaseCommand):
                 ]
             )
             children.append(worker)
+            scheduler = subprocess.Popen([sys.executable, "-m", "xiaoneng", "scheduler"])
+            children.append(scheduler)
 
         self.stdout.write(self.style.SUCCESS(f"Xiaoneng is serving http://{host}:{port}/"))
         self._print_accounts()
