@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from xiaoneng.accounts.models import STAFF_ROLES, Role, User
 from xiaoneng.applications import rules, selectors, services
-from xiaoneng.applications.models import Application, DeliveryMethod
+from xiaoneng.applications.models import Application, DeliveryMethod, MaterialKind
 from xiaoneng.catalog.models import Matter, MatterStatus
 from xiaoneng.clocks.models import PauseKind
 from xiaoneng.core.errors import NotFound, XiaonengError
@@ -134,7 +134,11 @@ def detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
         rating = rating_of_item(item=application, rater=application.applicant)
     version_materials = data.extras.get("version_materials", {})
-    requirement_rows = [(r, version_materials.get(r.material_id)) for r in data.requirements]
+    labels = dict(MaterialKind.choices)
+    requirement_rows = [
+        (r, version_materials.get(r.material_id), [labels.get(k, k) for k in r.satisfied_by])
+        for r in data.requirements
+    ]
     return render(
         request,
         "applications/detail.html",
