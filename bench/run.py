@@ -148,11 +148,12 @@ def markdown(info: dict[str, Any], results: list[dict[str, Any]]) -> str:
         for f in result.get("figures", []):
             ratio = f.get("ratio")
             met = f.get("meets_target")
+            baseline = f.get("baseline")
             lines.append(
                 f"| {result['name']} | {f['name']} | {_fmt(f['value'], f.get('unit', ''))} | "
-                f"{_fmt(f.get('baseline', ''), f.get('unit', ''))} | "
-                f"{f'{ratio:,.0f}×' if isinstance(ratio, int | float) else ''} | "
-                f"{f.get('target', '')} | {'' if met is None else ('yes' if met else 'NO')} |"
+                f"{'—' if baseline is None else _fmt(baseline, f.get('unit', ''))} | "
+                f"{_ratio(ratio)} | "
+                f"{f.get('target') or '—'} | {'' if met is None else ('yes' if met else 'NO')} |"
             )
     lines.append("")
     for result in results:
@@ -162,6 +163,19 @@ def markdown(info: dict[str, Any], results: list[dict[str, Any]]) -> str:
             )
     lines.append("")
     return "\n".join(lines)
+
+
+def _ratio(ratio: object) -> str:
+    """A ratio for people: 1,704× for speed-ups, 0.010× (1/99) for slow-downs."""
+    if not isinstance(ratio, int | float):
+        return "—"
+    if ratio >= 10:
+        return f"{ratio:,.0f}×"
+    if ratio >= 1:
+        return f"{ratio:.2f}×"
+    if ratio <= 0:
+        return f"{ratio}×"
+    return f"{ratio:.3f}× (1/{1 / ratio:,.0f})"
 
 
 def main(argv: list[str] | None = None) -> int:
