@@ -66,6 +66,7 @@ from xiaoneng.catalog.models import Material, Matter, MatterStatus, MatterVersio
 from xiaoneng.clocks.models import Clock, PauseKind
 from xiaoneng.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from xiaoneng.core.services import audit_record
+from xiaoneng.core.validation import full_clean_held
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ def _calendar() -> Any:
 
 def _full_clean(obj: models.Model, **kwargs: Any) -> None:
     try:
-        obj.full_clean(**kwargs)
+        full_clean_held(obj, **kwargs)
     except ValidationError as exc:
         raise InvalidInput(
             "; ".join(exc.messages), details={"errors": getattr(exc, "message_dict", {})}
@@ -828,7 +829,8 @@ def _run(
             )
             steps.append(_Step(step_edge, data))
         locked.lock_version += 1
-        _full_clean(locked, validate_constraints=False)
+        # The number never changes after creation: no uniqueness query on every step.
+        _full_clean(locked, validate_constraints=False, validate_unique=False)
         locked.save()
         _audit(
             locked,

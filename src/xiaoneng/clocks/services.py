@@ -41,6 +41,7 @@ from xiaoneng.clocks.models import (
 from xiaoneng.clocks.rules import ClockAction, Pause, WarningLevel, WarningPolicy
 from xiaoneng.core.errors import Conflict, InvalidInput, NotFound
 from xiaoneng.core.services import audit_record
+from xiaoneng.core.validation import full_clean_held
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def _pauses_of(clock: Clock) -> list[Pause]:
 
 def _full_clean(obj: models.Model, **kwargs: Any) -> None:
     try:
-        obj.full_clean(**kwargs)
+        full_clean_held(obj, **kwargs)
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         text = "; ".join(
