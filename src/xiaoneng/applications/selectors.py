@@ -69,16 +69,16 @@ def _visible_q(user: Any) -> Q | None:
 
 
 def _base() -> QuerySet[Application]:
+    # The people come in a second query (one per relation for a whole list): joining three
+    # more user tables made PostgreSQL spend ~10 ms planning every lookup, more than the
+    # lookups themselves cost.
     return Application.objects.select_related(
         "matter",
         "matter_version",
         "department",
-        "applicant",
-        "registered_by",
-        "first_responsible",
         "promised_clock",
         "legal_clock",
-    )
+    ).prefetch_related("applicant", "registered_by", "first_responsible")
 
 
 def application_for_user(
