@@ -217,3 +217,37 @@ def test_the_api_schema_documents_both_endpoints(client):
     """The OpenAPI schema lists the detail and the verify operations."""
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
     assert "licenses_verify" in schema and "licenses_retrieve" in schema
+
+
+def test_a_head_of_the_issuing_department_revokes_from_the_page(client):
+    """The head gives a reason; the license then verifies as revoked."""
+    license = issue_license()
+    head = make_user("head-1", Role.HEAD, department=license.department)
+    client.force_login(head)
+    response = client.post(
+        f"/licenses/{license.identifier}/revoke/", {"reason": "申请人以欺骗手段取得许可"}
+    )
+    assert response.status_code == 302
+    license.refresh_from_db()
+    assert license.status == "revoked"
+    assert license.revocation_reason == "申请人以欺骗手段取得许可"
+
+
+def test_the_holder_may_not_revoke_and_is_told_why(client):
+    """The holder sees the refusal as a message; the license stays valid."""
+    holder = make_user("holder-1")
+    license = issue_license(holder_user=holder)
+    client.force_login(holder)
+    response = client.post(f"/licenses/{license.identifier}/revoke/", {"reason": "x"}, follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    license.refresh_from_db()
+    assert license.status == "valid"
+
+
+def test_a_stranger_revoking_gets_the_same_404(client):
+    """Someone unrelated cannot tell whether the license exists."""
+    license = issue_license()
+    client.force_login(make_user("stranger-1"))
+    assert (
+        client.post(f"/licenses/{license.identifier}/revoke/", {"reason": "x"}).status_code == 404
+    )

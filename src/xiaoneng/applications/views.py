@@ -133,6 +133,12 @@ def detail(request: HttpRequest, pk: Any) -> HttpResponse:
         from xiaoneng.ratings.selectors import rating_of_item
 
         rating = rating_of_item(item=application, rater=application.applicant)
+    can_revoke_license = False
+    if data.license and data.license.get("status", "valid") == "valid":
+        from xiaoneng.licenses.selectors import can_revoke, license_by_identifier
+
+        issued = license_by_identifier(data.license["identifier"])
+        can_revoke_license = issued is not None and can_revoke(request.user, issued)
     version_materials = data.extras.get("version_materials", {})
     labels = dict(MaterialKind.choices)
     requirement_rows = [
@@ -145,6 +151,7 @@ def detail(request: HttpRequest, pk: Any) -> HttpResponse:
         {
             "d": data,
             "requirement_rows": requirement_rows,
+            "can_revoke_license": can_revoke_license,
             "application": application,
             "status_label": rules.STATUS_LABELS.get(rules.Status(application.status), ""),
             "actions": [(a, _action_label(a)) for a in data.allowed_actions if a != "supplement"],
