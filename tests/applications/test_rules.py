@@ -206,23 +206,6 @@ def test_requirements_and_missing():
 # -- identity numbers ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "ok"),
-    [
-        ({"id_number": "11010519491231002X"}, True),
-        ({"id_number": "110105194912310021"}, False),
-        ({"id_number": "123"}, False),
-        ({"credit_code": "91110000600037341L"}, True),
-        ({"credit_code": "91110000600037341A"}, False),
-        ({}, False),
-    ],
-)
-def test_identity_problem(kwargs, ok):
-    """Valid numbers pass; a wrong check character, a short number or none are explained."""
-    problem = rules.identity_problem(today=dt.date(2025, 3, 3), **kwargs)
-    assert (problem is None) == ok
-
-
 def test_require_text():
     """Blank reasons are refused."""
     assert rules.require_text("  x ", "A reason") == "x"

@@ -476,51 +476,6 @@ def missing(
 # -- identity numbers (DOMAIN_RULES.md §10) --------------------------------------------------
 
 
-def identity_problem(*, id_number: str = "", credit_code: str = "", today: dt.date) -> str | None:
-    """Why an identity number is not valid, in the user's language, or ``None``.
-
-    A resident ID number (GB 11643) is checked with ``stdnum.cn.ric`` plus a birth-date
-    sanity check (the library accepts a birth year of 2099); a unified social credit code
-    (GB 32100) with ``stdnum.cn.uscc``. Exactly one of the two is expected.
-    """
-    from stdnum import exceptions as stdnum_exceptions
-    from stdnum.cn import ric, uscc
-
-    if bool(id_number) == bool(credit_code):
-        return str(_("Expected either a resident ID number or a unified social credit code."))
-    if id_number:
-        try:
-            ric.validate(id_number)
-        except stdnum_exceptions.InvalidChecksum:
-            return str(_("The resident ID number's check character is wrong."))
-        except stdnum_exceptions.ValidationError:
-            return str(
-                _(
-                    "A resident ID number is 18 characters: 17 digits and a check character "
-                    "(0-9 or X), with a valid birth date."
-                )
-            )
-        born = ric.get_birth_date(id_number)
-        if born > today or born.year < 1900:
-            return str(
-                _("The birth date in the resident ID number (%(born)s) is not plausible.")
-                % {"born": born.isoformat()}
-            )
-        return None
-    try:
-        uscc.validate(credit_code)
-    except stdnum_exceptions.InvalidChecksum:
-        return str(_("The unified social credit code's check character is wrong."))
-    except stdnum_exceptions.ValidationError:
-        return str(
-            _(
-                "A unified social credit code is 18 characters of digits and capital letters "
-                "(not I, O, S, V or Z)."
-            )
-        )
-    return None
-
-
 def require_text(value: str | None, what: str) -> str:
     """The stripped text, or :class:`InvalidInput` saying ``what`` is required."""
     text = (value or "").strip()

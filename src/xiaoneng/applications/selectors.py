@@ -428,10 +428,8 @@ def application_license(application: Application) -> dict[str, Any] | None:
     """The e-license issued on approval, as ``{"identifier", "verify_url", …}``; or ``None``."""
     if application.decision != "approved":
         return None
-    try:
-        from xiaoneng.licenses.selectors import license_for_source
-    except ImportError:  # the licenses room is not installed yet
-        return None
+    from xiaoneng.licenses.selectors import license_for_source
+
     found = license_for_source(source=application)
     if found is None:
         return None
@@ -451,10 +449,8 @@ def application_license(application: Application) -> dict[str, Any] | None:
 def held_license_types(applicant: Any) -> dict[str, str]:
     """``{e-license type name: identifier}`` of the e-licenses this platform issued to
     ``applicant`` that are neither revoked nor expired (一次提交、多次复用)."""
-    try:
-        from xiaoneng.licenses.models import License
-    except ImportError:
-        return {}
+    from xiaoneng.licenses.models import License
+
     queryset = License.objects.filter(holder_user=applicant, revoked_at__isnull=True).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=timezone.localdate())
     )

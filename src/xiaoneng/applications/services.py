@@ -39,6 +39,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from xiaoneng.accounts.models import STAFF_ROLES, Role
+from xiaoneng.accounts.rules import validate_credit_code, validate_resident_id
 from xiaoneng.applications import files, rules
 from xiaoneng.applications import selectors as sel
 from xiaoneng.applications.models import (
@@ -132,12 +133,6 @@ def _identity_of(user: Any) -> str:
     return (getattr(user, "id_number", "") or getattr(user, "credit_code", "") or "").upper()
 
 
-def _user_has_field(name: str) -> bool:
-    from django.contrib.auth import get_user_model
-
-    return any(f.name == name for f in get_user_model()._meta.get_fields())
-
-
 def _event(
     application: Application,
     *,
@@ -186,11 +181,8 @@ def _tell_applicant(
     Written in the platform's language (``LANGUAGE_CODE``) whatever the actor's, because the
     applicant reads it. ``notify`` stores the rows in this transaction and sends after commit.
     """
-    try:
-        from xiaoneng.notifications.services import notify
-    except ImportError:  # the notifications room is not installed
-        logger.warning("application %s: no notifications room, message not sent", application)
-        return
+    from xiaoneng.notifications.services import notify
+
     notify(
         recipient=application.applicant,
         subject=subject[:200],
@@ -297,7 +289,7 @@ def _next_number(day: dt.date) -> str:
 def _validate_identity(*, id_number: str, credit_code: str) -> tuple[str, str]:
     """Normalised (id_number, credit_code), exactly one non-empty; DOMAIN_RULES.md §10.
 
-    Uses the accounts room's validators (full-width digits, region codes…) when present.
+    The accounts room's validators decide (check character, region code, birth date).
     """
     id_number = (id_number or "").strip().upper()
     credit_code = (credit_code or "").strip().upper()
@@ -306,17 +298,6 @@ def _validate_identity(*, id_number: str, credit_code: str) -> tuple[str, str]:
             _("Expected either a resident ID number or a unified social credit code."),
             details={"field": "id_number"},
         )
-    try:
-        from xiaoneng.accounts.rules import validate_credit_code, validate_resident_id
-    except ImportError:
-        problem = rules.identity_problem(
-            id_number=id_number, credit_code=credit_code, today=_today()
-        )
-        if problem:
-            raise InvalidInput(
-                problem, details={"field": "id_number" if id_number else "credit_code"}
-            ) from None
-        return id_number, credit_code
     if id_number:
         return validate_resident_id(id_number), ""
     return "", validate_credit_code(credit_code)
@@ -345,14 +326,10 @@ def applicant_resolve(*, actor: Any, name: str, id_number: str = "", credit_code
     code = id_number or credit_code
     user_model = get_user_model()
     field_name = "id_number" if id_number else "credit_code"
-    # Before the accounts room stores identity numbers, accounts are keyed by a hash of the
-    # number in the username, so the number itself never appears on screens.
+    # The user name is a hash of the number, so the number itself never shows as a name.
     username = "id-" + hashlib.sha256(code.encode()).hexdigest()[:24]
     with transaction.atomic():
-        if _user_has_field(field_name):
-            found = user_model.objects.filter(**{field_name: code}).first()
-        else:
-            found = user_model.objects.filter(username=username).first()
+        found = user_model.objects.filter(**{field_name: code}).first()
         if found is not None:
             return found
         user = user_model(
@@ -360,8 +337,7 @@ def applicant_resolve(*, actor: Any, name: str, id_number: str = "", credit_code
             role=Role.CITIZEN if id_number else Role.ENTERPRISE,
             display_name=name[:100],
         )
-        if _user_has_field(field_name):
-            setattr(user, field_name, code)
+        setattr(user, field_name, code)
         user.set_unusable_password()
         _full_clean(user, exclude=["password"])
         user.save()
@@ -541,7 +517,7 @@ def _create_application(
             _("An Idempotency-Key has at most 100 characters, got %(n)s.") % {"n": len(key)},
             details={"field": "idempotency_key"},
         )
-    if not _identity_of(applicant) and _user_has_field("id_number"):
+    if not _identity_of(applicant):
         # Real-name applications (DOMAIN_RULES.md §10): the result is issued to a number.
         raise InvalidInput(
             _(
@@ -1111,12 +1087,9 @@ def _h_extend(app: Application, actor: Any, today: dt.date, p: dict[str, Any]) -
 
 
 def _issue_license(app: Application, actor: Any, today: dt.date) -> str:
-    """The e-license of an approval (Art. 39); its identifier, or "" without a licenses room."""
-    try:
-        from xiaoneng.licenses.services import license_issue
-    except ImportError:
-        logger.warning("application %s approved without a licenses room", app.number)
-        return ""
+    """The e-license of an approval (Art. 39); its identifier."""
+    from xiaoneng.licenses.services import license_issue
+
     version = app.matter_version
     issued = license_issue(
         actor=actor,
