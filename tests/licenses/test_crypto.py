@@ -73,12 +73,30 @@ def test_the_standard_example_signature_verifies():
     assert not crypto.verify(VECTOR_P, b"message digesT", VECTOR_SIGNATURE)
 
 
+def _gmssl_checker(public_hex: str, private_hex: str = "") -> gmssl_sm2.CryptSM2:
+    """gmssl's verifier for an uncompressed point ``04‖X‖Y``.
+
+    gmssl strips a leading "04" with ``lstrip("04")``, which also eats any 0 and 4 digits that
+    begin X (one key in eight); the point is set after construction to keep X whole.
+    """
+    checker = gmssl_sm2.CryptSM2(private_key=private_hex, public_key=public_hex[2:])
+    checker.public_key = public_hex[2:]
+    return checker
+
+
+def test_gmssl_checker_keeps_a_point_whose_x_begins_with_zero_or_four():
+    """A point whose X starts with 0 or 4 reaches gmssl whole (128 hex digits)."""
+    point = "04" + "04" + "ab" * 31 + "cd" * 32
+    assert _gmssl_checker(point).public_key == point[2:]
+    assert len(_gmssl_checker(point).public_key) == 128
+
+
 def test_the_second_implementations_reproduce_the_standard_example():
     """With the example nonce, snowland-smx and gmssl produce the published signature, so they
     are fit to judge ours."""
     signed = snowland_sign(VECTOR_MESSAGE, VECTOR_D, VECTOR_K, 64, uid=crypto.DEFAULT_USER_ID)
     assert signed.hex() == VECTOR_SIGNATURE
-    checker = gmssl_sm2.CryptSM2(private_key=VECTOR_D, public_key=VECTOR_P[2:])
+    checker = _gmssl_checker(VECTOR_P, VECTOR_D)
     assert checker.verify_with_sm3(VECTOR_SIGNATURE, VECTOR_MESSAGE)
 
 
@@ -89,7 +107,7 @@ def test_our_signatures_verify_in_gmssl_and_snowland(message):
     pair = crypto.generate_key_pair()
     signature = crypto.sign(pair.private_hex, message)
     assert len(signature) == 128
-    gm = gmssl_sm2.CryptSM2(private_key="", public_key=pair.public_hex[2:])
+    gm = _gmssl_checker(pair.public_hex)
     assert gm.verify_with_sm3(signature, message)
     assert snowland_verify(signature, message, pair.public_hex[2:], 64, uid=b"1234567812345678")
 
@@ -104,7 +122,7 @@ def test_signatures_of_another_message_or_key_do_not_verify():
     flipped = signature[:-1] + ("0" if signature[-1] != "0" else "1")
     assert not crypto.verify(pair.public_hex, b"content", flipped)
     assert not crypto.verify(pair.public_hex, b"content", "zz")
-    gm = gmssl_sm2.CryptSM2(private_key="", public_key=pair.public_hex[2:])
+    gm = _gmssl_checker(pair.public_hex)
     assert not gm.verify_with_sm3(flipped, b"content")
 
 
