@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "xiaoneng.licenses",
     "xiaoneng.applications",
     "xiaoneng.ratings",
+    "xiaoneng.supervision",
     "xiaoneng.dashboard",
     "xiaoneng.portal",
     "xiaoneng.demo",

@@ -14,6 +14,8 @@ api_v1 = [
     path("", include("xiaoneng.licenses.api_urls")),
     path("", include("xiaoneng.notifications.api_urls")),
     path("", include("xiaoneng.ratings.api_urls")),
+    path("", include("xiaoneng.supervision.api_urls")),
+    path("", include("xiaoneng.dashboard.api_urls")),
 ]
 
 urlpatterns = [
@@ -24,6 +26,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("office/", include("xiaoneng.supervision.urls")),
     path("office/", include("xiaoneng.dashboard.urls")),
     path("", include("xiaoneng.accounts.urls")),
     path("", include("xiaoneng.applications.urls")),

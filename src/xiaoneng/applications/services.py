@@ -261,6 +261,7 @@ def _start_clocks(application: Application, *, actor: Any | None, on: dt.date) -
         started_on=on,
         extension_allowance_days=version.extension_days,
         label=label,
+        officer=application.first_responsible,
     )
     if version.legal_limit_days is not None:
         application.legal_clock = clock_start(
@@ -272,7 +273,18 @@ def _start_clocks(application: Application, *, actor: Any | None, on: dt.date) -
             started_on=on,
             extension_allowance_days=version.extension_days,
             label=label,
+            officer=application.first_responsible,
         )
+
+
+def _set_clock_officer(application: Application, *, actor: Any, officer: Any) -> None:
+    """The first responsible officer (首问负责) answers for the open clocks too: the warning
+    scan tells them first when a clock turns yellow."""
+    from xiaoneng.clocks.services import clock_set_officer
+
+    for clock in _open_clocks(application):
+        if clock.state != "stopped":
+            clock_set_officer(actor=actor, clock=clock, officer=officer)
 
 
 # -- numbers and applicants ------------------------------------------------------------------
@@ -1660,6 +1672,7 @@ def application_take_responsibility(*, actor: Any, application: Application) -> 
         locked.first_responsible = actor
         locked.lock_version += 1
         locked.save(update_fields=["first_responsible", "lock_version", "updated_at"])
+        _set_clock_officer(locked, actor=actor, officer=actor)
         _event(
             locked,
             actor=actor,
@@ -1717,6 +1730,7 @@ def application_hand_over(
         locked.first_responsible = to_officer
         locked.lock_version += 1
         locked.save(update_fields=["first_responsible", "lock_version", "updated_at"])
+        _set_clock_officer(locked, actor=actor, officer=to_officer)
         _event(
             locked,
             actor=actor,

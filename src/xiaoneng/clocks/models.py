@@ -93,6 +93,18 @@ class Clock(models.Model):
         db_index=False,
         help_text=_("The department answerable for meeting this time limit (责任部门)."),
     )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible officer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "The officer answerable for meeting this time limit (责任人), told first when it "
+            "turns yellow; empty when only the department is."
+        ),
+    )
     kind = models.CharField(
         _("kind"),
         max_length=64,
@@ -166,6 +178,15 @@ class Clock(models.Model):
             "it is recomputed when that year is imported."
         ),
     )
+    used_days = models.PositiveIntegerField(
+        _("working days used"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Working days counted from start to stop, pauses left out (实际用时); stored when "
+            "the clock stops, empty while open. Derived: do not edit."
+        ),
+    )
     yellow_on = models.DateField(
         _("warning from"),
         help_text=_("The day the clock turns yellow (预警日). Derived: do not edit."),
@@ -196,6 +217,8 @@ class Clock(models.Model):
             # A department's queue sorted by due date.
             models.Index(fields=["department", "state", "due_on"], name="clock_dept_state_due"),
             models.Index(fields=["content_type", "object_id"], name="clock_item"),
+            # KPIs of a period: clocks of one kind stopped (concluded) between two days.
+            models.Index(fields=["kind", "stopped_on"], name="clock_kind_stopped"),
             # Few rows are provisional; the recompute after an import finds them at once.
             models.Index(
                 fields=["due_on"],

@@ -39,6 +39,7 @@ from xiaoneng.clocks.models import (
     WarningChoice,
 )
 from xiaoneng.clocks.rules import ClockAction, Pause, WarningLevel, WarningPolicy
+from xiaoneng.clocks.signals import clock_stopped
 from xiaoneng.core.errors import Conflict, InvalidInput, NotFound
 from xiaoneng.core.services import audit_record
 from xiaoneng.core.validation import full_clean_held
@@ -49,7 +50,7 @@ logger = logging.getLogger(__name__)
 # short while the web keeps writing, large enough to amortise the round trips.
 RECOMPUTE_BATCH = 200
 
-_DERIVED_FIELDS = ("due_on", "due_provisional", "yellow_on", "warning")
+_DERIVED_FIELDS = ("due_on", "due_provisional", "yellow_on", "warning", "used_days")
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -167,6 +168,9 @@ def _apply(
     clock.due_provisional = snap.due_provisional
     clock.yellow_on = snap.yellow_on
     clock.warning = snap.warning.value
+    # Stored only once stopped: the KPIs average what concluded items used (实际用时); an
+    # open clock's figure changes every day and is computed when shown.
+    clock.used_days = snap.used_days if clock.stopped_on is not None else None
     return snap
 
 
@@ -176,6 +180,7 @@ def _derived(clock: Clock) -> dict[str, Any]:
         "due_provisional": clock.due_provisional,
         "yellow_on": clock.yellow_on.isoformat() if clock.yellow_on else None,
         "warning": clock.warning,
+        "used_days": clock.used_days,
     }
 
 
@@ -219,6 +224,7 @@ def clock_start(
     started_on: dt.date,
     extension_allowance_days: int = 0,
     label: str = "",
+    officer: Any | None = None,
 ) -> Clock:
     """Start the clock of a tracked item (e.g. on acceptance, 受理).
 
@@ -236,6 +242,7 @@ def clock_start(
         extension_allowance_days: the most all extensions may add (Art. 42: 10 for the
             20-day licensing limit).
         label: short text for lists and notices.
+        officer: the responsible officer (责任人), told first when the clock turns yellow.
 
     Returns:
         The new clock with its due date, yellow day and warning stored.
@@ -276,6 +283,7 @@ def clock_start(
             department=department,
             kind=kind,
             label=label,
+            officer=officer,
             limit_days=limit_days,
             extension_allowance_days=extension_allowance_days,
             started_on=started_on,
@@ -538,6 +546,35 @@ def clock_stop(*, actor: Any | None, clock: Clock, on: dt.date) -> Clock:
             % {"label": locked, "on": on.isoformat(), "due": locked.due_on.isoformat()},
             extra={"on": on.isoformat(), "late": locked.warning == WarningChoice.RED},
         )
+        # In the transaction: whoever keeps records about the clock (the warnings ledger
+        # closes its open warnings, 办结销号) commits or rolls back with the stop.
+        clock_stopped.send(sender=Clock, clock=locked, on=on, actor=actor)
+    _sync(clock, locked)
+    return locked
+
+
+def clock_set_officer(*, actor: Any | None, clock: Clock, officer: Any | None) -> Clock:
+    """Name the responsible officer (责任人) of a clock, e.g. when a case is handed over.
+
+    Allowed in every state; an audit event records who was answerable before and after.
+    """
+    with transaction.atomic():
+        locked = _lock(clock)
+        before_id = locked.officer_id
+        after_id = officer.pk if officer is not None else None
+        if before_id == after_id:
+            _sync(clock, locked)
+            return locked
+        locked.officer = officer
+        locked.save(update_fields=["officer", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="clocks.clock_set_officer",
+            target=locked,
+            summary=_("Clock %(label)s: responsible officer changed") % {"label": locked},
+            data={"from": before_id, "to": after_id},
+        )
+    clock.officer = locked.officer
     _sync(clock, locked)
     return locked
 

@@ -1,0 +1,3 @@
+"""accountability rows of the supervision room."""
+
+__all__: list[str] = []

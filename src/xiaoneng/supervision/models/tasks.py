@@ -1,0 +1,3 @@
+"""tasks rows of the supervision room."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""warnings rows of the supervision room."""
+
+__all__: list[str] = []
