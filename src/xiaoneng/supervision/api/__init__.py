@@ -1,0 +1,1 @@
+"""The api of the supervision room: one module each for warnings, tasks, accountability."""

@@ -1,0 +1,5 @@
+"""Pages for accountability; routes listed here are mounted under /office/ by ../urls.py."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
