@@ -690,6 +690,22 @@ def test_first_responsibility_until_an_explicit_hand_over(cast, matter):
     assert "hand-over" in selectors.application_allowed_actions(reviewer, application)
 
 
+def test_the_first_responsible_officer_answers_for_the_open_clocks(cast, matter):
+    """Taking and handing over an accepted case names the officer on its clocks (warning scan)."""
+    citizen, window, reviewer, _head = cast
+    application = _accepted(cast, matter)
+    services.application_take_responsibility(actor=window, application=application)
+    application.promised_clock.refresh_from_db()
+    assert application.promised_clock.officer_id == window.pk
+    services.application_hand_over(
+        actor=window, application=application, to_officer=reviewer, reason="转审查岗"
+    )
+    for clock in (application.promised_clock, application.legal_clock):
+        if clock is not None:
+            clock.refresh_from_db()
+            assert clock.officer_id == reviewer.pk
+
+
 # -- materials (DOMAIN_RULES.md §4) ----------------------------------------------------------
 
 
