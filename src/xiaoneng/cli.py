@@ -9,12 +9,19 @@ from __future__ import annotations
 import os
 import sys
 
+# Commands spelled as the docs spell them; Django names a command after its module, which
+# cannot hold a hyphen.
+ALIASES = {"scan-clocks": "scan_clocks"}
+
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xiaoneng.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["xiaoneng", *(argv if argv is not None else sys.argv[1:])])
+    args = list(argv if argv is not None else sys.argv[1:])
+    if args:
+        args[0] = ALIASES.get(args[0], args[0])
+    execute_from_command_line(["xiaoneng", *args])
 
 
 if __name__ == "__main__":

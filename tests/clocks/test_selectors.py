@@ -224,8 +224,24 @@ def test_late_and_warned_queries_use_the_indexes() -> None:
     departments = _many_clocks()
     today = d(2025, 4, 2)
     for queryset, indexes in (
-        (selectors.clocks_turning_red(today=today), ("clock_state_due",)),
-        (selectors.clocks_turning_yellow(today=today), ("clock_state_yellow", "clock_state_due")),
+        (
+            selectors.clocks_turning_red(today=today),
+            ("clock_state_due", "clock_running_yellow", "clock_running_none"),
+        ),
+        (
+            selectors.clocks_turning_yellow(today=today),
+            ("clock_state_yellow", "clock_state_due", "clock_running_none"),
+        ),
+        # The scan's own two steps: on the partial indexes of the clocks not warned yet (here,
+        # where every running clock is still at none, the planner may take the full one).
+        (
+            selectors.clocks_turning_red_from_yellow(today=today),
+            ("clock_running_yellow", "clock_open_warned", "clock_state_due"),
+        ),
+        (
+            selectors.clocks_turning_yellow_or_red(today=today),
+            ("clock_running_none", "clock_state_yellow"),
+        ),
         (
             selectors.clocks_late(today=today, department=departments[0]),
             ("clock_dept_state_due", "clock_warning_dept"),

@@ -390,6 +390,30 @@ def test_refresh_warnings_moves_running_clocks_forward_only() -> None:
     assert AuditEvent.objects.filter(action="clocks.warnings_refresh").count() == 2
 
 
+def test_refresh_warnings_turns_a_clock_red_at_once_when_no_scan_ran_at_yellow() -> None:
+    """Stored none past the due date: straight to red, reported as none → red."""
+    with travel_to(d(2025, 3, 3)):
+        clock = start_test_clock(started_on=d(2025, 3, 3))
+    changes = services.clocks_refresh_warnings(today=d(2025, 4, 2))
+    assert changes == [services.WarningChange(clock.pk, "none", "red")]
+    event = AuditEvent.objects.get(action="clocks.warnings_refresh")
+    assert (event.data["red"], event.data["yellow"]) == (1, 0)
+
+
+def test_refresh_warnings_reports_every_change_in_clock_order() -> None:
+    """Yellow → red and none → yellow on the same day, listed by clock id, each once."""
+    with travel_to(d(2025, 3, 10)):
+        older = start_test_clock(started_on=d(2025, 3, 3))  # yellow 03-25, due 03-31
+        newer = start_test_clock(started_on=d(2025, 3, 10))  # yellow 04-01, due 04-07
+    services.clocks_refresh_warnings(today=d(2025, 3, 25))
+    changes = services.clocks_refresh_warnings(today=d(2025, 4, 1))
+    assert changes == [
+        services.WarningChange(older.pk, "yellow", "red"),
+        services.WarningChange(newer.pk, "none", "yellow"),
+    ]
+    assert services.clocks_refresh_warnings(today=d(2025, 4, 1)) == []
+
+
 def test_recompute_for_years_touches_only_dependent_clocks() -> None:
     """A 2025 change recomputes clocks spanning 2025 and provisional ones, not 2024 ones."""
     with travel_to(d(2026, 12, 21)):

@@ -42,7 +42,7 @@ def test_the_configured_jobs_run(capsys):
     for name in (
         "catalog.activate-versions",
         "applications.accept-overdue",
-        "clocks.refresh-warnings",
+        "supervision.scan-clocks",
         "notifications.retry",
     ):
         assert f"ran {name}" in out

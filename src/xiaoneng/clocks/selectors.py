@@ -110,6 +110,44 @@ def clocks_turning_yellow(*, today: dt.date) -> QuerySet[Clock]:
     ).order_by()
 
 
+def clocks_turning_red_from_yellow(*, today: dt.date) -> QuerySet[Clock]:
+    """Running clocks stored yellow whose due date has passed: they turn red (for the scan).
+
+    Answered from the partial index ``clock_running_yellow`` (running yellow clocks only).
+    """
+    return Clock.objects.filter(
+        state=StateChoice.RUNNING, warning=WarningChoice.YELLOW, due_on__lt=today
+    ).order_by()
+
+
+def clocks_turning_yellow_or_red(*, today: dt.date) -> QuerySet[Clock]:
+    """Running clocks stored as none that reached their yellow day: they turn yellow, or red
+    if the due date passed too (no scan ran in between). For the scan.
+
+    Answered from the partial index ``clock_running_none`` (running clocks at none only).
+    """
+    return Clock.objects.filter(
+        state=StateChoice.RUNNING, warning=WarningChoice.NONE, yellow_on__lte=today
+    ).order_by()
+
+
+def clocks_behind_warning(*, today: dt.date) -> QuerySet[Clock]:
+    """Running clocks whose stored warning is behind ``today``: what the scan will move.
+
+    The union of :func:`clocks_turning_red_from_yellow` and
+    :func:`clocks_turning_yellow_or_red` (the same clocks as :func:`clocks_turning_red` and
+    :func:`clocks_turning_yellow` together, since a clock's yellow day is never after its due
+    date).
+    """
+    return Clock.objects.filter(
+        Q(state=StateChoice.RUNNING)
+        & (
+            Q(warning=WarningChoice.YELLOW, due_on__lt=today)
+            | Q(warning=WarningChoice.NONE, yellow_on__lte=today)
+        )
+    ).order_by()
+
+
 def clock_warning_counts(*, today: dt.date | None = None) -> dict[int, dict[str, int]]:
     """Yellow and red open clocks per department id today: ``{dept_id: {"yellow", "red"}}``."""
     day = _today(today)

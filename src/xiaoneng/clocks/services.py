@@ -702,45 +702,109 @@ class WarningChange:
     after: str
 
 
+# PostgreSQL, two statements: yellow clocks past their due date turn red, then clocks still at
+# none from their yellow day turn yellow (or red, when the due date passed too). Each select
+# reads one partial index (``clock_running_yellow``, ``clock_running_none``) that holds only
+# the clocks not warned yet, locks the rows in id order and skips those a service holds locked
+# at this moment: the scan never waits for the web, and that service recomputes the warning
+# itself (the next scan sees the row if it did not). A second scan at the same time skips what
+# the first holds and, once that one committed, no longer finds them. The locked ids are
+# handed to the update as an array, so it reaches each row through the primary key.
+_REFRESH_SQL_POSTGRESQL = (
+    (
+        "yellow",
+        """
+UPDATE {clock} SET warning = 'red', updated_at = %(now)s
+WHERE id = ANY(ARRAY(
+        SELECT id FROM {clock}
+        WHERE state = 'running' AND warning = 'yellow' AND due_on < %(today)s
+        ORDER BY id FOR UPDATE SKIP LOCKED))
+  AND state = 'running' AND warning = 'yellow' AND due_on < %(today)s
+RETURNING id, warning
+""",
+    ),
+    (
+        "none",
+        """
+UPDATE {clock}
+SET warning = CASE WHEN due_on < %(today)s THEN 'red' ELSE 'yellow' END, updated_at = %(now)s
+WHERE id = ANY(ARRAY(
+        SELECT id FROM {clock}
+        WHERE state = 'running' AND warning = 'none' AND yellow_on <= %(today)s
+        ORDER BY id FOR UPDATE SKIP LOCKED))
+  AND state = 'running' AND warning = 'none' AND yellow_on <= %(today)s
+RETURNING id, warning
+""",
+    ),
+)
+
+
+def _level_due(today: dt.date) -> models.Case:
+    """The level a running clock behind the day moves to: red after its due date, else yellow."""
+    return models.Case(
+        models.When(due_on__lt=today, then=models.Value(WarningChoice.RED.value)),
+        default=models.Value(WarningChoice.YELLOW.value),
+        output_field=models.CharField(),
+    )
+
+
 def clocks_refresh_warnings(*, today: dt.date | None = None) -> list[WarningChange]:
-    """Move the stored warning of running clocks forward as days pass; indexed, in bulk.
+    """Move the stored warning of running clocks forward as days pass; indexed, set-based.
 
     Running clocks past their due date become red, those at or past their yellow day become
-    yellow (DOMAIN_RULES.md §2; red = after the due date). Paused and stopped clocks are
-    frozen and left alone. Two indexed selects and chunked updates; no clock is loaded.
-    The caller (the warning scan) records and notifies the returned changes.
+    yellow (DOMAIN_RULES.md §2, docs/clock.md §4: red from the day after the due date).
+    Paused and stopped clocks are frozen and left alone; a warning is never moved back here
+    (the services recompute it on every change). No clock is loaded and nothing is decided
+    per clock in Python: two set-based steps, yellow → red, then none → yellow or red, each
+    on a partial index that holds only the clocks not warned yet. On PostgreSQL each step is
+    one ``UPDATE … WHERE id = ANY(ARRAY(SELECT … FOR UPDATE SKIP LOCKED)) … RETURNING``;
+    elsewhere (SQLite, whose write transactions are serialised) one indexed select of the
+    changing ids and one ``UPDATE … CASE`` with the same condition. An audit event records
+    the counts. The warning scan of the supervision room calls this and keeps the ledger; on
+    its own it is safe to run at any time, as often as wished.
 
     Returns:
-        The changes made, each with the clock id and the warning before and after.
+        The changes made, ordered by clock id, each with the warning before and after.
     """
-    from xiaoneng.clocks.selectors import clocks_turning_red, clocks_turning_yellow
+    from xiaoneng.clocks.selectors import (
+        clocks_turning_red_from_yellow,
+        clocks_turning_yellow_or_red,
+    )
 
     today = today or timezone.localdate()
-    changes: list[WarningChange] = []
+    now = timezone.now()
     with transaction.atomic():
-        for queryset, level in (
-            (clocks_turning_red(today=today), WarningChoice.RED),
-            (clocks_turning_yellow(today=today), WarningChoice.YELLOW),
-        ):
-            rows = list(queryset.values_list("pk", "warning"))
-            for start in range(0, len(rows), 1000):
-                chunk = rows[start : start + 1000]
-                # The same filter again, so a row changed meanwhile by a service is not touched.
-                queryset.filter(pk__in=[pk for pk, _w in chunk]).update(
-                    warning=level, updated_at=timezone.now()
-                )
-            changes.extend(WarningChange(pk, before, level.value) for pk, before in rows)
+        connection = transaction.get_connection()
+        rows: list[tuple[Any, str, str]] = []
+        if connection.vendor == "postgresql":
+            table = connection.ops.quote_name(Clock._meta.db_table)
+            with connection.cursor() as cursor:
+                for before, sql in _REFRESH_SQL_POSTGRESQL:
+                    cursor.execute(sql.format(clock=table), {"today": today, "now": now})
+                    rows.extend((pk, before, after) for pk, after in cursor.fetchall())
+        else:
+            # SQLite serialises write transactions, so the select and the update see the same
+            # rows; the same two steps as above, in the same order.
+            for before, behind in (
+                (WarningChoice.YELLOW.value, clocks_turning_red_from_yellow(today=today)),
+                (WarningChoice.NONE.value, clocks_turning_yellow_or_red(today=today)),
+            ):
+                found = list(behind.annotate(after=_level_due(today)).values_list("pk", "after"))
+                if found:
+                    behind.update(warning=_level_due(today), updated_at=now)
+                rows.extend((pk, before, after) for pk, after in found)
+        changes = sorted(
+            (WarningChange(int(pk), str(before), str(after)) for pk, before, after in rows),
+            key=lambda change: change.clock_id,
+        )
         if changes:
+            red = sum(1 for c in changes if c.after == WarningChoice.RED)
             audit_record(
                 actor=None,
                 action="clocks.warnings_refresh",
                 summary=_("%(n)s clock warnings moved forward on %(today)s")
                 % {"n": len(changes), "today": today.isoformat()},
-                data={
-                    "today": today.isoformat(),
-                    "red": sum(1 for c in changes if c.after == WarningChoice.RED),
-                    "yellow": sum(1 for c in changes if c.after == WarningChoice.YELLOW),
-                },
+                data={"today": today.isoformat(), "red": red, "yellow": len(changes) - red},
             )
     return changes
 
