@@ -258,6 +258,10 @@ class Application(models.Model):
             models.Index(fields=["department", "status"], name="application_dept_status"),
             models.Index(fields=["applicant", "-created_at"], name="application_applicant"),
             models.Index(fields=["status", "received_on"], name="application_status_received"),
+            # KPIs of a period (dashboard): received / accepted between two days, for the city
+            # or one department; the department in the index answers without the table.
+            models.Index(fields=["received_on", "department"], name="application_received_dept"),
+            models.Index(fields=["accepted_on", "department"], name="application_accepted_dept"),
         ]
 
     def __str__(self) -> str:

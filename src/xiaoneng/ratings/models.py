@@ -151,6 +151,12 @@ class Rating(models.Model):
                 condition=Q(is_bad=True),
                 name="rating_dept_bad",
             ),
+            # KPIs of a period (dashboard): ratings and bad reviews given between two days,
+            # for the city or per department, counted from the index alone.
+            models.Index(
+                fields=["created_at", "department", "is_bad", "appeal_state"],
+                name="rating_period",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
