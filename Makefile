@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint types unit browser bench install install-dev messages migrate demo chromium clean
+.PHONY: run test lint types unit browser bench install install-dev messages migrate demo chromium assets clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed, found " + sys.version.split()[0])'
@@ -21,7 +21,7 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed node_modules/.installed
 install-dev: $(VENV)/.dev-installed
 
 messages: install
@@ -36,6 +36,18 @@ demo: migrate
 ## run: install, migrate, build the demo city once, serve on http://127.0.0.1:$(PORT) with a worker
 run: demo
 	$(BIN)/xiaoneng serve --port $(PORT)
+
+## assets: the browser libraries pinned in package-lock.json (ECharts), served locally, no CDN
+node_modules/.installed: package.json package-lock.json
+	@if ! command -v npm >/dev/null; then \
+	  echo "Installing Debian's nodejs and npm for the browser libraries..."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; \
+	fi
+	npm ci --omit=dev --no-audit --no-fund
+	@touch $@
+
+assets: node_modules/.installed
 
 ## chromium: Debian's Chromium for the browser tests (installed through apt when missing)
 chromium:
@@ -66,4 +78,4 @@ bench: install-dev
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache node_modules

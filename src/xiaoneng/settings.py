@@ -199,6 +199,14 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# Browser libraries (ECharts) pinned in package.json, installed by `make install` (npm ci) and
+# served from here like any static file: never from a CDN (docs/dashboard.md).
+NODE_MODULES_DIR = Path(os.environ.get("XIAONENG_NODE_MODULES", BASE_DIR / "node_modules"))
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "xiaoneng.dashboard.assets.NodeModulesFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -282,8 +290,13 @@ SCHEDULED_JOBS = [
         "xiaoneng.applications.services.applications_accept_overdue",
         3600,
     ),
-    ("clocks.refresh-warnings", "xiaoneng.clocks.services.clocks_refresh_warnings", 900),
+    ("supervision.scan-clocks", "xiaoneng.supervision.services.warnings.warnings_scan", 900),
     ("notifications.retry", "xiaoneng.notifications.services.messages_retry", 600),
+    (
+        "supervision.escalate-overdue-tasks",
+        "xiaoneng.supervision.services.tasks.supervision_tasks_escalate_overdue",
+        3600,
+    ),
 ]
 
 # The address the public reaches the platform at: printed on e-license PDFs (QR code and
@@ -294,3 +307,13 @@ XIAONENG_PUBLIC_URL = os.environ.get("XIAONENG_PUBLIC_URL", "http://127.0.0.1:80
 # used, and never later than 1 working day before the due date.
 CLOCK_YELLOW_FRACTION = float(os.environ.get("CLOCK_YELLOW_FRACTION", "0.8"))
 CLOCK_YELLOW_MIN_DAYS_BEFORE = int(os.environ.get("CLOCK_YELLOW_MIN_DAYS_BEFORE", "1"))
+
+# Department ranking weights (docs/kpis.md §4): indicator → weight, any scale (only the
+# proportions matter). The environment variable is text, e.g.
+# RANKING_WEIGHTS="on_time=40,red=20,bad_reviews=20,supervision=20"; checked when used.
+RANKING_WEIGHTS: dict[str, float] | str = os.environ.get("RANKING_WEIGHTS", "").strip() or {
+    "on_time": 0.4,
+    "red": 0.2,
+    "bad_reviews": 0.2,
+    "supervision": 0.2,
+}
