@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def demo_city(seeded_calendar, settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
-    call_command("demo")
+    call_command("demo", "--no-activity")
 
 
 def _matter_code(name: str) -> str:

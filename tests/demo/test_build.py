@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from tests.catalog.factories import MatterFactory
 from xiaoneng.accounts.models import Role, User
+from xiaoneng.applications.models import Application
 from xiaoneng.core.errors import Conflict
 from xiaoneng.core.models import AuditEvent
 from xiaoneng.dashboard.selectors import catalog_figures
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_city_reproduces_the_report_figures_from_data(capsys):
     """After `xiaoneng demo` the computed figures are the report's: 504, 456, 543, 108."""
-    call_command("demo")
+    # The season of applications is tested in test_activity.py; the catalog alone here.
+    call_command("demo", "--no-activity")
     out = capsys.readouterr().out
     assert "Demo city built" in out
     figures = catalog_figures()
@@ -49,6 +51,7 @@ def test_demo_city_reproduces_the_report_figures_from_data(capsys):
     assert exc.value.code == 2
     call_command("demo", "--if-empty")
     assert DemoBuild.objects.count() == 1
+    assert not Application.objects.exists()  # --no-activity: the catalog only
 
 
 def test_demo_is_never_mixed_into_a_real_catalog():

@@ -67,9 +67,20 @@ def _no_progress(step: str, done: int, total: int) -> None:
 
 
 def demo_build(
-    *, seed: int = 2019, scale: int = 1, progress: Progress = _no_progress
+    *,
+    seed: int = 2019,
+    scale: int = 1,
+    progress: Progress = _no_progress,
+    activity: bool = True,
 ) -> DemoSummary:
     """Build the synthetic demo city into an empty database.
+
+    With ``activity``, the city also gets a recent season of applications, ratings and
+    rectifications, replayed day by day through the services
+    (:func:`xiaoneng.demo.activity.demo_build_activity`). The efficiency office's supervision
+    tasks and accountability cases follow (:mod:`xiaoneng.demo.supervision`). Everything is
+    one transaction, so
+    the :class:`DemoBuild` mark exists only when the whole build succeeded.
 
     Raises:
         Conflict: if the database already holds a demo city or any catalog data, so that a
@@ -90,6 +101,21 @@ def demo_build(
         _build_departments(plan, summary, progress)
         _build_users(summary, progress)
         _build_catalog(plan, summary, progress)
+        if activity:
+            from xiaoneng.demo.activity import demo_build_activity
+
+            summary.extra["activity"] = demo_build_activity(
+                seed=seed, scale=scale, progress=progress
+            )
+            # The efficiency office's ledger: 2018–2019 items (S18), today's tasks and cases.
+            from xiaoneng.demo.supervision import demo_build_supervision
+
+            supervision = demo_build_supervision(progress=progress)
+            summary.extra["supervision"] = {
+                "historical": {str(year): n for year, n in supervision["historical"].items()},
+                "current": supervision["current"],
+                "cases": supervision["cases"],
+            }
         build = DemoBuild.objects.create(
             seed=seed,
             scale=scale,
@@ -99,6 +125,7 @@ def demo_build(
                 "matters": summary.matters,
                 "versions": summary.versions,
                 "materials": summary.materials,
+                **summary.extra,
             },
         )
         audit_record(

@@ -21,9 +21,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--scale", type=int, default=1, help="multiplies the county-level catalog (≥ 1)"
+            "--scale",
+            type=int,
+            default=1,
+            help="multiplies the county-level catalog and the season of applications (≥ 1)",
         )
         parser.add_argument("--seed", type=int, default=2019, help="random seed (default 2019)")
+        parser.add_argument(
+            "--no-activity",
+            action="store_true",
+            help=(
+                "build the city without its recent activity: the season of applications "
+                "and the supervision tasks (faster)"
+            ),
+        )
         parser.add_argument(
             "--if-empty",
             action="store_true",
@@ -49,7 +60,12 @@ class Command(BaseCommand):
 
         self.stdout.write(f"Building the demo city (seed {options['seed']}, scale {scale})…")
         try:
-            summary = demo_build(seed=options["seed"], scale=scale, progress=progress)
+            summary = demo_build(
+                seed=options["seed"],
+                scale=scale,
+                progress=progress,
+                activity=not options["no_activity"],
+            )
         except XiaonengError as exc:
             self.stderr.write(exc.message)
             sys.exit(2)
@@ -61,3 +77,11 @@ class Command(BaseCommand):
                 f"({summary.versions} versions, {summary.materials} materials)."
             )
         )
+        season = summary.extra.get("activity")
+        if season:
+            self.stdout.write(
+                f"Season of {season['applications']} applications: {season['concluded']} "
+                f"concluded ({season['concluded_late']} late), {season['open']} open "
+                f"({season['open_yellow']} yellow, {season['open_red']} red), "
+                f"{season['ratings']} ratings ({season['bad_reviews']} bad reviews)."
+            )
