@@ -692,7 +692,7 @@ def test_first_responsibility_until_an_explicit_hand_over(cast, matter):
 
 def test_the_first_responsible_officer_answers_for_the_open_clocks(cast, matter):
     """Taking and handing over an accepted case names the officer on its clocks (warning scan)."""
-    citizen, window, reviewer, _head = cast
+    _citizen, window, reviewer, _head = cast
     application = _accepted(cast, matter)
     services.application_take_responsibility(actor=window, application=application)
     application.promised_clock.refresh_from_db()
