@@ -33,7 +33,7 @@ from rest_framework.views import APIView
 from xiaoneng.accounts.models import User
 from xiaoneng.applications import rules, selectors, services
 from xiaoneng.applications.models import Application, ApplicationMaterial, Commitment
-from xiaoneng.core.api import StandardPagination
+from xiaoneng.core.api import ErrorSerializer, StandardPagination
 from xiaoneng.core.errors import InvalidInput, NotFound
 from xiaoneng.core.masking import mask_id_number
 
@@ -41,18 +41,6 @@ TAGS = ["applications"]
 
 
 # -- output shapes ---------------------------------------------------------------------------
-
-
-class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="invalid, forbidden, not_found, conflict, …")
-    message = serializers.CharField(help_text="For people, in the request's language.")
-    details = serializers.DictField(help_text="What was wrong, for programs.")
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The one error shape of the API (core.api)."""
-
-    error = ErrorBodySerializer()
 
 
 class ClockSerializer(serializers.Serializer):

@@ -19,22 +19,10 @@ from rest_framework.views import APIView
 from xiaoneng.catalog import rules, selectors
 from xiaoneng.catalog.filters import MatterFilter
 from xiaoneng.catalog.models import Fee, Material, Matter, MatterVersion, ProcessStep, Replacement
-from xiaoneng.core.api import StandardPagination
+from xiaoneng.core.api import ErrorSerializer, StandardPagination
 from xiaoneng.core.errors import InvalidInput
 
 TAGS = ["catalog"]
-
-
-class CatalogErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine code: invalid, not_found, …")
-    message = serializers.CharField(help_text="For people, in the request's language.")
-    details = serializers.DictField(help_text="What was wrong, by parameter or field.")
-
-
-class CatalogErrorSerializer(serializers.Serializer):
-    """The one error shape of the API (core.api)."""
-
-    error = CatalogErrorBodySerializer()
 
 
 class DepartmentRefSerializer(serializers.Serializer):
@@ -217,7 +205,7 @@ class MatterSerializer(MatterVersionSerializer):
         "each with its version in force, materials, fees and steps. Filters combine with AND; "
         "`department` includes sub-departments."
     ),
-    responses={200: MatterSerializer(many=True), 400: CatalogErrorSerializer},
+    responses={200: MatterSerializer(many=True), 400: ErrorSerializer},
 )
 class MatterListApi(ListAPIView[Matter]):
     serializer_class = MatterSerializer  # type: ignore[assignment]  # renders a Matter
@@ -232,7 +220,7 @@ class MatterListApi(ListAPIView[Matter]):
     tags=TAGS,
     summary="One service matter",
     description="The matter with this implementation code as in force today; 404 if unknown.",
-    responses={200: MatterSerializer, 404: CatalogErrorSerializer},
+    responses={200: MatterSerializer, 404: ErrorSerializer},
 )
 class MatterDetailApi(APIView):
     def get(self, request: Request, code: str) -> Response:
@@ -247,7 +235,7 @@ class MatterDetailApi(APIView):
         "The matter's versions, oldest first, including any scheduled for a later date "
         "(`effective_from` in the future). History is never edited: a change is a new version."
     ),
-    responses={200: MatterVersionSerializer(many=True), 404: CatalogErrorSerializer},
+    responses={200: MatterVersionSerializer(many=True), 404: ErrorSerializer},
 )
 class MatterVersionListApi(APIView):
     def get(self, request: Request, code: str) -> Response:
@@ -285,7 +273,7 @@ class ComparisonSerializer(serializers.Serializer):
         OpenApiParameter("from", int, description="version number, default the first"),
         OpenApiParameter("to", int, description="version number, default the latest"),
     ],
-    responses={200: ComparisonSerializer, 400: CatalogErrorSerializer, 404: CatalogErrorSerializer},
+    responses={200: ComparisonSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
 )
 class MatterVersionCompareApi(APIView):
     def get(self, request: Request, code: str) -> Response:

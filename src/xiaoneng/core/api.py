@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -56,3 +56,21 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc, "default_code", "error"
     )
     return _error(str(code), str(detail), {}, response.status_code, headers)
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    """The body of an error: a stable code for programs, a message for people."""
+
+    code = serializers.CharField(
+        help_text="invalid, not_authenticated, forbidden, not_found, conflict, …"
+    )
+    message = serializers.CharField(help_text="For people, in the request's language.")
+    details = serializers.DictField(
+        help_text="What was wrong, for programs: the field, the value, the state and action."
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the whole API, documented once for every endpoint's schema."""
+
+    error = ErrorBodySerializer()

@@ -27,6 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xiaoneng.core.api import ErrorSerializer
 from xiaoneng.core.errors import InvalidInput
 from xiaoneng.dashboard import rules, selectors
 
@@ -34,18 +35,6 @@ TAGS = ["kpis"]
 
 
 # -- output shapes ---------------------------------------------------------------------------
-
-
-class KpiErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="invalid, forbidden, not_authenticated, …")
-    message = serializers.CharField(help_text="For people, in the request's language.")
-    details = serializers.DictField(help_text="What was wrong, for programs.")
-
-
-class KpiErrorSerializer(serializers.Serializer):
-    """The one error shape of the API (core.api)."""
-
-    error = KpiErrorBodySerializer()
 
 
 def _help(definition: rules.KpiDefinition) -> Any:
@@ -197,10 +186,10 @@ TO = OpenApiParameter(
     "to", dt.date, description="Last day of the period (ISO date), included; open if left out."
 )
 BAD_INPUT = OpenApiResponse(
-    KpiErrorSerializer, description="A bad date, from after to, or an unknown department."
+    ErrorSerializer, description="A bad date, from after to, or an unknown department."
 )
 OFFICE_ONLY = OpenApiResponse(
-    KpiErrorSerializer, description="Not signed in, or not the efficiency office."
+    ErrorSerializer, description="Not signed in, or not the efficiency office."
 )
 
 
@@ -229,7 +218,7 @@ class KpisApi(APIView):
             200: KpisSerializer,
             400: BAD_INPUT,
             403: OpenApiResponse(
-                KpiErrorSerializer,
+                ErrorSerializer,
                 description="Not signed in; not the office or a head; a head asking for "
                 "another department.",
             ),
@@ -294,7 +283,7 @@ class RankingApi(APIView):
         ],
         responses={
             200: RankingSerializer,
-            400: OpenApiResponse(KpiErrorSerializer, description="Bad dates or bad weights."),
+            400: OpenApiResponse(ErrorSerializer, description="Bad dates or bad weights."),
             403: OFFICE_ONLY,
         },
     )
@@ -324,7 +313,7 @@ class KpiDefinitionsApi(APIView):
     @extend_schema(
         tags=TAGS,
         operation_id="kpis_definitions",
-        responses={200: DefinitionsSerializer, 403: OpenApiResponse(KpiErrorSerializer)},
+        responses={200: DefinitionsSerializer, 403: OpenApiResponse(ErrorSerializer)},
     )
     def get(self, request: Request) -> Response:
         selectors.kpi_department_for_user(request.user)

@@ -16,22 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xiaoneng.core.api import ErrorSerializer
 from xiaoneng.core.errors import InvalidInput, NotFound
 from xiaoneng.licenses import selectors
 
 TAGS = ["licenses"]
-
-
-class LicenseErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine code: invalid, not_found, …")
-    message = serializers.CharField(help_text="For people, in the request's language.")
-    details = serializers.DictField(help_text="What was wrong.")
-
-
-class LicenseErrorSerializer(serializers.Serializer):
-    """The one error shape of the API (core.api)."""
-
-    error = LicenseErrorBodySerializer()
 
 
 class VerificationSerializer(serializers.Serializer):
@@ -95,7 +84,7 @@ class LicenseDetailApi(APIView):
         ),
         responses={
             200: VerificationSerializer,
-            404: OpenApiResponse(LicenseErrorSerializer, description="No such e-license."),
+            404: OpenApiResponse(ErrorSerializer, description="No such e-license."),
         },
     )
     def get(self, request: Request, identifier: str) -> Response:
@@ -127,7 +116,7 @@ class LicenseVerifyApi(APIView):
         },
         responses={
             200: VerificationSerializer,
-            400: OpenApiResponse(LicenseErrorSerializer, description="Nothing to verify."),
+            400: OpenApiResponse(ErrorSerializer, description="Nothing to verify."),
         },
         examples=[
             OpenApiExample(

@@ -21,23 +21,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from xiaoneng.core.api import StandardPagination
+from xiaoneng.core.api import ErrorSerializer, StandardPagination
 from xiaoneng.notifications import selectors, services
 from xiaoneng.notifications.models import Message
 
 TAGS = ["notifications"]
-
-
-class NotificationErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine code: not_found, not_authenticated, …")
-    message = serializers.CharField(help_text="For people, in the request's language.")
-    details = serializers.DictField(help_text="What was wrong.")
-
-
-class NotificationErrorSerializer(serializers.Serializer):
-    """The one error shape of the API (core.api)."""
-
-    error = NotificationErrorBodySerializer()
 
 
 class RelatedItemSerializer(serializers.Serializer):
@@ -82,7 +70,7 @@ class MessageListApi(ListAPIView[Message]):
         ],
         responses={
             200: MessageOutputSerializer(many=True),
-            403: OpenApiResponse(NotificationErrorSerializer, description="Not signed in."),
+            403: OpenApiResponse(ErrorSerializer, description="Not signed in."),
         },
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -100,9 +88,9 @@ class MessageReadApi(APIView):
         request=None,
         responses={
             200: MessageOutputSerializer,
-            403: OpenApiResponse(NotificationErrorSerializer, description="Not signed in."),
+            403: OpenApiResponse(ErrorSerializer, description="Not signed in."),
             404: OpenApiResponse(
-                NotificationErrorSerializer,
+                ErrorSerializer,
                 description="No such message, or it is someone else's (the same answer).",
             ),
         },

@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 
 from xiaoneng.calendars.rules import WorkdayCalendar
 from xiaoneng.clocks.selectors import clock_as_dict
-from xiaoneng.core.api import StandardPagination
+from xiaoneng.core.api import ErrorSerializer, StandardPagination
 from xiaoneng.core.errors import InvalidInput
 from xiaoneng.ratings import rules, selectors, services
 from xiaoneng.ratings.models import Rating, Rectification, RectificationStateChoice
@@ -36,19 +36,7 @@ from xiaoneng.ratings.models import Rating, Rectification, RectificationStateCho
 TAGS = ["ratings"]
 
 
-class RatingsErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine code: invalid, not_found, conflict, …")
-    message = serializers.CharField(help_text="For people, in the request's language.")
-    details = serializers.DictField(help_text="What was wrong; for conflict, state and action.")
-
-
-class RatingsErrorSerializer(serializers.Serializer):
-    """The one error shape of the API (core.api)."""
-
-    error = RatingsErrorBodySerializer()
-
-
-class ClockSerializer(serializers.Serializer):
+class RectificationClockSerializer(serializers.Serializer):
     """The figures of a clock for today (docs/clock.md §8, ``clock_as_dict``)."""
 
     id = serializers.IntegerField()
@@ -70,7 +58,7 @@ class ClockSerializer(serializers.Serializer):
     provisional = serializers.BooleanField()
 
 
-class DepartmentRefSerializer(serializers.Serializer):
+class RatedDepartmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField(help_text="Department code (部门编码).")
     name = serializers.CharField()
@@ -123,7 +111,7 @@ class RectificationOutputSerializer(serializers.ModelSerializer[Rectification]):
         help_text="What may be done now: return_visit, complete (cancel is the office's, "
         "through an appeal)."
     )
-    department = DepartmentRefSerializer()
+    department = RatedDepartmentSerializer()
     rating = RatingOutputSerializer()
     clock = serializers.SerializerMethodField(help_text="Its time limit today, or null.")
 
@@ -152,7 +140,7 @@ class RectificationOutputSerializer(serializers.ModelSerializer[Rectification]):
             if a != rules.RectificationAction.CANCEL
         ]
 
-    @extend_schema_field(ClockSerializer(allow_null=True))
+    @extend_schema_field(RectificationClockSerializer(allow_null=True))
     def get_clock(self, rectification: Rectification) -> dict[str, Any] | None:
         if rectification.clock is None:
             return None
@@ -170,10 +158,10 @@ def _context() -> dict[str, Any]:
 
 
 NOT_FOUND = OpenApiResponse(
-    RatingsErrorSerializer,
+    ErrorSerializer,
     description="No such rectification, or another department's (the same answer).",
 )
-NOT_SIGNED_IN = OpenApiResponse(RatingsErrorSerializer, description="Not signed in.")
+NOT_SIGNED_IN = OpenApiResponse(ErrorSerializer, description="Not signed in.")
 
 
 class RectificationListApi(ListAPIView[Rectification]):
@@ -212,7 +200,7 @@ class RectificationListApi(ListAPIView[Rectification]):
         ],
         responses={
             200: RectificationOutputSerializer(many=True),
-            400: OpenApiResponse(RatingsErrorSerializer, description="Unknown state."),
+            400: OpenApiResponse(ErrorSerializer, description="Unknown state."),
             403: NOT_SIGNED_IN,
         },
     )
@@ -245,7 +233,7 @@ class RectificationReturnVisitApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class ReturnVisitInputSerializer(serializers.Serializer):
         outcome = serializers.CharField(help_text="What the rater said and what was agreed.")
         satisfied = serializers.BooleanField(
             allow_null=True, help_text="Was the rater satisfied after the visit? null: not reached."
@@ -257,20 +245,20 @@ class RectificationReturnVisitApi(APIView):
     @extend_schema(
         tags=TAGS,
         operation_id="rectifications_return_visit",
-        request=InputSerializer,
+        request=ReturnVisitInputSerializer,
         responses={
             200: RectificationOutputSerializer,
-            400: OpenApiResponse(RatingsErrorSerializer, description="Missing or bad input."),
+            400: OpenApiResponse(ErrorSerializer, description="Missing or bad input."),
             403: NOT_SIGNED_IN,
             404: NOT_FOUND,
             409: OpenApiResponse(
-                RatingsErrorSerializer, description="Completed or cancelled: no visit now."
+                ErrorSerializer, description="Completed or cancelled: no visit now."
             ),
         },
     )
     def post(self, request: Request, pk: int) -> Response:
         rectification = selectors.rectification_for_user(request.user, pk)
-        data = self.InputSerializer(data=request.data)
+        data = self.ReturnVisitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         visited_on: dt.date | None = data.validated_data.get("visited_on")
         services.rectification_record_return_visit(
@@ -288,27 +276,27 @@ class RectificationCompleteApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class CompleteInputSerializer(serializers.Serializer):
         measures = serializers.CharField(help_text="What was done (整改措施).")
 
     @extend_schema(
         tags=TAGS,
         operation_id="rectifications_complete",
-        request=InputSerializer,
+        request=CompleteInputSerializer,
         responses={
             200: RectificationOutputSerializer,
-            400: OpenApiResponse(RatingsErrorSerializer, description="No measures."),
+            400: OpenApiResponse(ErrorSerializer, description="No measures."),
             403: NOT_SIGNED_IN,
             404: NOT_FOUND,
             409: OpenApiResponse(
-                RatingsErrorSerializer,
+                ErrorSerializer,
                 description="No return visit yet, or already completed or cancelled.",
             ),
         },
     )
     def post(self, request: Request, pk: int) -> Response:
         rectification = selectors.rectification_for_user(request.user, pk)
-        data = self.InputSerializer(data=request.data)
+        data = self.CompleteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.rectification_complete(
             actor=request.user,

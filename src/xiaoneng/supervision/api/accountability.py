@@ -28,7 +28,6 @@ from xiaoneng.core.api import StandardPagination
 from xiaoneng.core.errors import InvalidInput
 from xiaoneng.supervision.api.tasks import (
     ERRORS,
-    SupervisionErrorSerializer,
     SupervisionUnitSerializer,
     _Base,
     _department,
@@ -48,7 +47,6 @@ from xiaoneng.supervision.services import accountability as services
 TAGS = ["accountability"]
 
 NOT_FOUND = OpenApiResponse(
-    SupervisionErrorSerializer,
     description="No such case, or one the caller may not see (the same answer).",
 )
 

@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 from xiaoneng.accounts.models import Department, User
 from xiaoneng.calendars.rules import WorkdayCalendar
 from xiaoneng.clocks.selectors import clock_as_dict
-from xiaoneng.core.api import StandardPagination
+from xiaoneng.core.api import ErrorSerializer, StandardPagination
 from xiaoneng.core.errors import InvalidInput, PermissionDenied
 from xiaoneng.supervision.models import (
     SupervisionTask,
@@ -44,18 +44,6 @@ from xiaoneng.supervision.services import tasks as services
 TAGS = ["supervision"]
 
 # -- output ----------------------------------------------------------------------------------
-
-
-class SupervisionErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="invalid, not_found, forbidden, conflict, …")
-    message = serializers.CharField(help_text="For people, in the request's language.")
-    details = serializers.DictField(help_text="What was wrong; for conflict, state and action.")
-
-
-class SupervisionErrorSerializer(serializers.Serializer):
-    """The one error shape of the API (core.api)."""
-
-    error = SupervisionErrorBodySerializer()
 
 
 class SupervisionClockSerializer(serializers.Serializer):
@@ -216,18 +204,14 @@ def _task_response(request: Request, pk: int, *, code: int = status.HTTP_200_OK)
 
 
 NOT_FOUND = OpenApiResponse(
-    SupervisionErrorSerializer,
+    ErrorSerializer,
     description="No such task, or one the caller may not see (the same answer).",
 )
 ERRORS = {
-    400: OpenApiResponse(SupervisionErrorSerializer, description="Missing or bad input."),
-    403: OpenApiResponse(
-        SupervisionErrorSerializer, description="Not signed in, or not the caller's step."
-    ),
+    400: OpenApiResponse(ErrorSerializer, description="Missing or bad input."),
+    403: OpenApiResponse(ErrorSerializer, description="Not signed in, or not the caller's step."),
     404: NOT_FOUND,
-    409: OpenApiResponse(
-        SupervisionErrorSerializer, description="Not allowed in the task's state now."
-    ),
+    409: OpenApiResponse(ErrorSerializer, description="Not allowed in the task's state now."),
 }
 
 # -- input helpers ---------------------------------------------------------------------------

@@ -27,24 +27,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xiaoneng.accounts.models import Department
-from xiaoneng.core.api import StandardPagination
+from xiaoneng.core.api import ErrorSerializer, StandardPagination
 from xiaoneng.core.errors import InvalidInput
 from xiaoneng.supervision.models import WarningLevelChoice, WarningRecord
 from xiaoneng.supervision.selectors import warnings as selectors
 
 TAGS = ["warnings"]
-
-
-class WarningsErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine code: invalid, forbidden, …")
-    message = serializers.CharField(help_text="For people, in the request's language.")
-    details = serializers.DictField(help_text="Which parameter was wrong and what arrived.")
-
-
-class WarningsErrorSerializer(serializers.Serializer):
-    """The one error shape of the API (core.api)."""
-
-    error = WarningsErrorBodySerializer()
 
 
 class WarningDepartmentSerializer(serializers.Serializer):
@@ -135,7 +123,7 @@ def _department(params: Any) -> int | None:
 
 
 FORBIDDEN = OpenApiResponse(
-    WarningsErrorSerializer,
+    ErrorSerializer,
     description="Not signed in, or neither the efficiency office nor a department head.",
 )
 
@@ -152,6 +140,8 @@ class WarningRecordListApi(ListAPIView[WarningRecord]):
     pagination_class = StandardPagination
 
     def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no rows
+            return WarningRecord.objects.none()
         params = self.request.query_params
         return selectors.warning_records_for_user(
             self.request.user,
@@ -185,7 +175,7 @@ class WarningRecordListApi(ListAPIView[WarningRecord]):
         ],
         responses={
             200: WarningRecordSerializer(many=True),
-            400: OpenApiResponse(WarningsErrorSerializer, description="A bad filter value."),
+            400: OpenApiResponse(ErrorSerializer, description="A bad filter value."),
             403: FORBIDDEN,
         },
     )
