@@ -15,7 +15,7 @@ The bulletin is an official Chinese document, so it is rendered in Chinese whate
 reader's language (the labels are translated msgids, like every other text of the platform).
 The PDF is drawn with reportlab in Noto Sans SC: the document's characters are subset and
 embedded as TrueType (``FontFile2``) by the licenses room's helper
-(:func:`xiaoneng.licenses.pdf.subset_font_bytes`); charts are reportlab graphics whose every
+(:func:`xiaoneng.licenses.pdf.registered_cjk_font`); charts are reportlab graphics whose every
 label is set in that font, so no unembedded base font enters the file.
 """
 
@@ -26,9 +26,7 @@ import datetime as dt
 import io
 import math
 import re
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
@@ -45,15 +43,13 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont as ReportlabTTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from xiaoneng.accounts.models import Department
 from xiaoneng.core.errors import InvalidInput
 from xiaoneng.dashboard import rules, selectors
 from xiaoneng.dashboard.rules import KPI_DEFINITIONS, percent
-from xiaoneng.licenses.pdf import _FONT_LOCK, subset_font_bytes
+from xiaoneng.licenses.pdf import registered_cjk_font
 
 # The bulletin's language: an official document of a Chinese city.
 BULLETIN_LANGUAGE = "zh-hans"
@@ -372,28 +368,6 @@ def indicator_rows(row: Mapping[str, Any]) -> Iterator[tuple[str, Any, Any]]:
 # -- PDF ----------------------------------------------------------------------------------------
 
 
-@contextmanager
-def _cjk_font(text: str) -> Iterator[str]:
-    """Register a Noto Sans SC subset holding ``text`` for the time of one document.
-
-    The subset comes from the licenses room's helper; registration follows its rules and
-    takes its lock, because reportlab keeps fonts in process-wide tables keyed by face name,
-    which both rooms' subsets share.
-    """
-    font_bytes, _missing = subset_font_bytes(text)
-    font_name = f"XNCJK-{uuid.uuid4().hex}"
-    font = ReportlabTTFont(font_name, io.BytesIO(font_bytes))
-    face = font.face.name
-    with _FONT_LOCK:
-        pdfmetrics._dynFaceNames.pop(face, None)
-        pdfmetrics.registerFont(font)
-        try:
-            yield font_name
-        finally:
-            pdfmetrics._fonts.pop(font_name, None)
-            pdfmetrics._dynFaceNames.pop(face, None)
-
-
 _RED = "#c81e1e"
 _YELLOW = "#d69e00"
 _BLUE = "#1f5fa8"
@@ -615,7 +589,7 @@ def bulletin_pdf(bulletin: Bulletin) -> bytes:
     """The bulletin as an A4 PDF in Chinese, with charts, in an embedded CJK font subset."""
     with translation.override(BULLETIN_LANGUAGE):
         content = _pdf_content(bulletin)
-    with _cjk_font(content.all_text()) as font:
+    with registered_cjk_font(content.all_text()) as font:
         return _pdf_render(bulletin, content, font)
 
 

@@ -20,6 +20,8 @@ import io
 import logging
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -213,30 +215,41 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     return lines or [""]
 
 
-def render(data: DocumentData) -> bytes:
-    """The result document of one license, as PDF bytes."""
-    font_bytes, missing = subset_font_bytes(_all_text(data))
+@contextmanager
+def registered_cjk_font(text: str) -> Iterator[str]:
+    """Register a Noto Sans SC subset holding ``text`` for the time of one document.
+
+    Yields the registered font name. Every document that draws Chinese text uses this (the
+    e-license result here, the dashboard's monthly bulletin), under one process-wide lock.
+
+    Why the lock and the clean-up: reportlab shares one font object per face name, so a face
+    left registered by an earlier document would be reused, with that document's subset and
+    its glyphs. Each document registers its own subset, and reportlab has no public
+    unregister, so the tables are cleaned afterwards; otherwise every subset would also stay
+    in memory for good.
+    """
+    font_bytes, missing = subset_font_bytes(text)
     if missing:
         logger.warning(
-            "License %s: the font has no glyph for %d character(s); they show as boxes",
-            data.identifier,
-            len(missing),
+            "The font has no glyph for %d character(s); they show as boxes", len(missing)
         )
     font_name = f"XNCJK-{uuid.uuid4().hex}"
     font = ReportlabTTFont(font_name, io.BytesIO(font_bytes))
     face = font.face.name
     with _FONT_LOCK:
-        # reportlab shares one font object per face name: a face left registered by an earlier
-        # document would be reused, with that document's subset and its glyphs. Each document
-        # registers its own subset, and reportlab has no public unregister, so the tables are
-        # cleaned here; otherwise every subset would also stay in memory for good.
         pdfmetrics._dynFaceNames.pop(face, None)
         pdfmetrics.registerFont(font)
         try:
-            return _draw(data, font_name)
+            yield font_name
         finally:
             pdfmetrics._fonts.pop(font_name, None)
             pdfmetrics._dynFaceNames.pop(face, None)
+
+
+def render(data: DocumentData) -> bytes:
+    """The result document of one license, as PDF bytes."""
+    with registered_cjk_font(_all_text(data)) as font_name:
+        return _draw(data, font_name)
 
 
 def qr_modules(value: str) -> list[list[bool]]:
