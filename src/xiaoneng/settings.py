@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "xiaoneng.licenses",
     "xiaoneng.applications",
     "xiaoneng.ratings",
+    "xiaoneng.hotline",
     "xiaoneng.supervision",
     "xiaoneng.dashboard",
     "xiaoneng.portal",
