@@ -11,7 +11,7 @@ import sys
 
 # Commands spelled as the docs spell them; Django names a command after its module, which
 # cannot hold a hyphen.
-ALIASES = {"scan-clocks": "scan_clocks"}
+ALIASES = {"scan-clocks": "scan_clocks", "open311-key": "open311_key"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -282,3 +282,41 @@ class TicketEvent(models.Model):
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         """Never: an event, once written, is history."""
         raise RuntimeError("TicketEvent rows are append-only")
+
+
+class Open311Key(models.Model):
+    """An API key of an Open311 GeoReport v2 client (docs/hotline.md, "Open311").
+
+    Only the SHA-256 digest of the key is stored, as for ``accounts.ApiToken``; the key itself
+    is shown once, when it is created. Requests posted with the key are registered by the
+    operator who created it.
+    """
+
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("The client the key is for, e.g. an app.")
+    )
+    key_hash = models.CharField(
+        _("key digest"),
+        max_length=64,
+        unique=True,
+        help_text=_("SHA-256 of the key; the key itself is never stored."),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The operator who created the key and registers its requests."),
+    )
+
+    class Meta:
+        verbose_name = _("Open311 key")
+        verbose_name_plural = _("Open311 keys")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name

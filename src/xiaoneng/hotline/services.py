@@ -20,6 +20,8 @@ dissatisfied return visit reopens the ticket to the same department on a new clo
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -37,6 +39,7 @@ from xiaoneng.core.services import audit_record
 from xiaoneng.hotline import rules
 from xiaoneng.hotline.models import (
     HotlineNumber,
+    Open311Key,
     Ticket,
     TicketCategory,
     TicketClockRule,
@@ -467,3 +470,38 @@ def ticket_return_visit(*, actor: Any, ticket: Ticket, level: object, note: str 
             _start_clock(actor=actor, ticket=locked)
     _sync(ticket, locked)
     return locked
+
+
+# -- Open311 keys (docs/hotline.md, "Open311") -----------------------------------------------
+
+
+def open311_key_hash(raw: str) -> str:
+    """SHA-256 hex digest of an Open311 key: what is stored and looked up."""
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def open311_key_create(*, actor: Any, name: str) -> tuple[Open311Key, str]:
+    """Create an Open311 API key for a client; returns the row and the key, shown only once.
+
+    The creating operator registers every request posted with the key (``ticket_register``
+    accepts operators only), so ``actor`` must be a hotline operator.
+
+    Raises:
+        PermissionDenied: the actor is not a hotline operator.
+        InvalidInput: an empty name.
+    """
+    _require_operator(actor)
+    text = _require_text(name, _("The key's name"))
+    raw = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        key = Open311Key(name=text[:100], key_hash=open311_key_hash(raw), created_by=actor)
+        key.full_clean()
+        key.save()
+        audit_record(
+            actor=actor,
+            action="hotline.open311_key_create",
+            target=key,
+            summary=_("Open311 key %(name)s created") % {"name": key.name},
+            data={"name": key.name},
+        )
+    return key, raw
