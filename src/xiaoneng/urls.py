@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("xiaoneng.ratings.api_urls")),
     path("", include("xiaoneng.supervision.api_urls")),
     path("", include("xiaoneng.dashboard.api_urls")),
+    path("", include("xiaoneng.hotline.api_urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +29,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("office/", include("xiaoneng.supervision.urls")),
     path("office/", include("xiaoneng.dashboard.urls")),
+    path("open311/v2/", include("xiaoneng.hotline.open311.urls")),
     path("", include("xiaoneng.accounts.urls")),
     path("", include("xiaoneng.applications.urls")),
     path("", include("xiaoneng.licenses.urls")),

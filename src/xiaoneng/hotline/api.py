@@ -1,0 +1,458 @@
+"""The staff API of the 12345 hotline (DOMAIN_RULES.md §7): tickets, actions and KPIs.
+
+Thin views: every ticket is reached through the one access function
+(:func:`~xiaoneng.hotline.selectors.ticket_for_user`: a ticket the caller may not see answers
+404, as one that does not exist), each action calls one service, which decides who may act
+(403) and in which state (409). The reporter's phone and ID number are masked for everyone
+but the hotline operators (``hotline.services.is_operator``), who need them to call back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from xiaoneng.accounts.models import Department, Role
+from xiaoneng.clocks.selectors import clock_as_dict, clock_of_item
+from xiaoneng.core.api import ErrorSerializer, StandardPagination
+from xiaoneng.core.errors import InvalidInput, PermissionDenied
+from xiaoneng.core.masking import mask_id_number, mask_phone
+from xiaoneng.hotline import kpi_selectors, rules, selectors, services
+from xiaoneng.hotline.models import Ticket, TicketCategory, TicketEvent
+
+TAGS = ["hotline"]
+
+ERRORS: dict[int | tuple[int, str], Any] = {
+    400: OpenApiResponse(ErrorSerializer, description="Bad input; the message names the field."),
+    403: OpenApiResponse(ErrorSerializer, description="You may not take this action."),
+    404: OpenApiResponse(ErrorSerializer, description="No such ticket that you may see."),
+    409: OpenApiResponse(ErrorSerializer, description="Not allowed in the ticket's state."),
+}
+
+
+def _viewer(serializer: serializers.Serializer) -> Any:
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+class TicketDepartmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField(help_text="Department code (部门编码).")
+    name = serializers.CharField()
+
+
+class TicketOutputSerializer(serializers.ModelSerializer[Ticket]):
+    """A ticket (工单); the reporter's phone and ID number masked but for operators."""
+
+    status_label = serializers.CharField(source="get_status_display")
+    category = serializers.SerializerMethodField(help_text="Category code, or null.")
+    department = serializers.SerializerMethodField()
+    reporter_phone = serializers.SerializerMethodField(help_text="Masked but for operators.")
+    reporter_id_number = serializers.SerializerMethodField(help_text="Masked but for operators.")
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "channel",
+            "ticket_type",
+            "urgency",
+            "category",
+            "status",
+            "status_label",
+            "department",
+            "district",
+            "address",
+            "description",
+            "reporter_name",
+            "reporter_phone",
+            "reporter_id_number",
+            "reopen_count",
+            "satisfaction",
+            "reply",
+            "created_at",
+            "closed_at",
+        ]
+
+    def get_category(self, ticket: Ticket) -> str | None:
+        return ticket.category.code if ticket.category is not None else None
+
+    @extend_schema_field(TicketDepartmentSerializer(allow_null=True))
+    def get_department(self, ticket: Ticket) -> dict[str, Any] | None:
+        dept = ticket.department
+        if dept is None:
+            return None
+        return {"id": dept.pk, "code": dept.code, "name": dept.name}
+
+    def get_reporter_phone(self, ticket: Ticket) -> str:
+        if services.is_operator(_viewer(self)):
+            return ticket.reporter_phone
+        return mask_phone(ticket.reporter_phone)
+
+    def get_reporter_id_number(self, ticket: Ticket) -> str:
+        if services.is_operator(_viewer(self)):
+            return ticket.reporter_id_number
+        return mask_id_number(ticket.reporter_id_number)
+
+
+class TicketEventSerializer(serializers.ModelSerializer[TicketEvent]):
+    actor = serializers.SerializerMethodField(help_text="Who acted, by display name.")
+
+    class Meta:
+        model = TicketEvent
+        fields = ["at", "action", "from_status", "to_status", "reason", "actor"]
+
+    def get_actor(self, event: TicketEvent) -> str:
+        return str(event.actor) if event.actor is not None else ""
+
+
+class TicketDetailSerializer(TicketOutputSerializer):
+    """A ticket with its history and its time limit today."""
+
+    events = serializers.SerializerMethodField()
+    clock = serializers.SerializerMethodField(help_text="Its clock (docs/clock.md §8), or null.")
+
+    class Meta(TicketOutputSerializer.Meta):
+        fields = [*TicketOutputSerializer.Meta.fields, "events", "clock"]
+
+    @extend_schema_field(TicketEventSerializer(many=True))
+    def get_events(self, ticket: Ticket) -> list[Any]:
+        return list(TicketEventSerializer(selectors.ticket_events(ticket), many=True).data)
+
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_clock(self, ticket: Ticket) -> dict[str, Any] | None:
+        clock = clock_of_item(item=ticket, kind=services.CLOCK_KIND)
+        return dict(clock_as_dict(clock)) if clock is not None else None
+
+
+def _choice(enum: Any) -> list[str]:
+    return [member.value for member in enum]
+
+
+class TicketRegisterSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=_choice(rules.Channel))
+    ticket_type = serializers.ChoiceField(choices=_choice(rules.TicketType))
+    description = serializers.CharField()
+    urgency = serializers.ChoiceField(
+        choices=_choice(rules.Urgency), default=rules.Urgency.ORDINARY.value
+    )
+    category = serializers.CharField(required=False, help_text="Category code (分类编码).")
+    address = serializers.CharField(required=False, allow_blank=True, default="")
+    district = serializers.CharField(required=False, allow_blank=True, default="")
+    reporter_name = serializers.CharField(required=False, allow_blank=True, default="")
+    reporter_phone = serializers.CharField(required=False, allow_blank=True, default="")
+    reporter_id_number = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why; required.")
+
+
+class AnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(help_text="The answer given on the call (直办).")
+
+
+class DispatchSerializer(serializers.Serializer):
+    department = serializers.CharField(help_text="Code of the handling department.")
+
+
+class ReplySerializer(serializers.Serializer):
+    reply = serializers.CharField(help_text="The department's reply (答复).")
+
+
+class ReturnVisitSerializer(serializers.Serializer):
+    level = serializers.IntegerField(min_value=1, max_value=5, help_text="1 (very bad)–5.")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+@extend_schema(tags=TAGS)
+class TicketListApi(ListAPIView[Ticket]):
+    """Tickets the caller may see, newest first; operators register new ones here."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = TicketOutputSerializer
+    pagination_class = StandardPagination
+
+    def get_queryset(self) -> QuerySet[Ticket]:
+        tickets = selectors.tickets_visible_to(self.request.user)
+        params = self.request.query_params
+        if params.get("status"):
+            tickets = tickets.filter(status=params["status"])
+        if params.get("type"):
+            tickets = tickets.filter(ticket_type=params["type"])
+        if params.get("department"):
+            tickets = tickets.filter(department__code=params["department"])
+        return tickets.order_by("-created_at", "-id")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, description="registered, dispatched, …"),
+            OpenApiParameter("type", str, description="consultation, complaint, …"),
+            OpenApiParameter("department", str, description="Handling department code."),
+        ],
+        responses={200: TicketOutputSerializer(many=True)},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=TicketRegisterSerializer,
+        responses={201: TicketDetailSerializer, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(TicketRegisterSerializer, request.data)
+        code = data.pop("category", None)
+        category = None
+        if code:
+            category = TicketCategory.objects.filter(code=code).first()
+            if category is None:
+                raise InvalidInput(
+                    _("category: no category with code %(code)s.") % {"code": code},
+                    details={"field": "category", "value": code},
+                )
+        ticket = services.ticket_register(actor=request.user, category=category, **data)
+        ticket = selectors.ticket_for_user(request.user, ticket.pk)
+        body = TicketDetailSerializer(ticket, context={"request": request}).data
+        return Response(body, status=201)
+
+
+@extend_schema(tags=TAGS)
+class TicketDetailApi(APIView):
+    """One ticket with its events and clock."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: TicketDetailSerializer, 404: ERRORS[404]})
+    def get(self, request: Request, pk: int) -> Response:
+        ticket = selectors.ticket_for_user(request.user, pk)
+        return Response(TicketDetailSerializer(ticket, context={"request": request}).data)
+
+
+class _TicketActionApi(APIView):
+    """POST one action on a ticket; answers the ticket as it is after the action."""
+
+    permission_classes = [IsAuthenticated]
+    input_serializer: type[serializers.Serializer] = EmptySerializer
+
+    def act(self, actor: Any, ticket: Ticket, data: dict[str, Any]) -> Ticket:
+        raise NotImplementedError  # every concrete action overrides it
+
+    def post(self, request: Request, pk: int) -> Response:
+        ticket = selectors.ticket_for_user(request.user, pk)
+        data = _valid(self.input_serializer, request.data)
+        # The service's answer, not a fresh read: a department that sends a ticket back no
+        # longer sees it, yet is told what it did.
+        ticket = self.act(request.user, ticket, data)
+        return Response(TicketDetailSerializer(ticket, context={"request": request}).data)
+
+
+def _action_schema(serializer: type[serializers.Serializer]) -> Any:
+    return extend_schema(
+        tags=TAGS,
+        request=None if serializer is EmptySerializer else serializer,
+        responses={200: TicketDetailSerializer, **ERRORS},
+    )
+
+
+class TicketCloseNotAcceptedApi(_TicketActionApi):
+    """不予受理: the operator closes a matter the hotline does not take (§7)."""
+
+    input_serializer = ReasonSerializer
+
+    @_action_schema(ReasonSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+    def act(self, actor: Any, ticket: Ticket, data: dict[str, Any]) -> Ticket:
+        return services.ticket_close_not_accepted(actor=actor, ticket=ticket, reason=data["reason"])
+
+
+class TicketAnswerDirectlyApi(_TicketActionApi):
+    """直办: the operator answers on the call and closes the ticket."""
+
+    input_serializer = AnswerSerializer
+
+    @_action_schema(AnswerSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+    def act(self, actor: Any, ticket: Ticket, data: dict[str, Any]) -> Ticket:
+        return services.ticket_answer_directly(actor=actor, ticket=ticket, answer=data["answer"])
+
+
+class TicketDispatchApi(_TicketActionApi):
+    """派单: the operator sends the ticket to a handling department (starts its clock)."""
+
+    input_serializer = DispatchSerializer
+
+    @_action_schema(DispatchSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+    def act(self, actor: Any, ticket: Ticket, data: dict[str, Any]) -> Ticket:
+        code = data["department"]
+        department = Department.objects.filter(code=code).first()
+        if department is None:
+            raise InvalidInput(
+                _("department: no department with code %(code)s.") % {"code": code},
+                details={"field": "department", "value": code},
+            )
+        return services.ticket_dispatch(actor=actor, ticket=ticket, department=department)
+
+
+class TicketAcceptApi(_TicketActionApi):
+    """签收: the handling department takes the ticket."""
+
+    @_action_schema(EmptySerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+    def act(self, actor: Any, ticket: Ticket, data: dict[str, Any]) -> Ticket:
+        return services.ticket_accept(actor=actor, ticket=ticket)
+
+
+class TicketReturnApi(_TicketActionApi):
+    """退单: the department sends back a ticket that is not its own, with the reason."""
+
+    input_serializer = ReasonSerializer
+
+    @_action_schema(ReasonSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+    def act(self, actor: Any, ticket: Ticket, data: dict[str, Any]) -> Ticket:
+        return services.ticket_return(actor=actor, ticket=ticket, reason=data["reason"])
+
+
+class TicketReplyApi(_TicketActionApi):
+    """答复: the department replies (stops its clock)."""
+
+    input_serializer = ReplySerializer
+
+    @_action_schema(ReplySerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+    def act(self, actor: Any, ticket: Ticket, data: dict[str, Any]) -> Ticket:
+        return services.ticket_reply(actor=actor, ticket=ticket, reply=data["reply"])
+
+
+class TicketReturnVisitApi(_TicketActionApi):
+    """回访: the operator records the reporter's satisfaction, 1–5."""
+
+    input_serializer = ReturnVisitSerializer
+
+    @_action_schema(ReturnVisitSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+    def act(self, actor: Any, ticket: Ticket, data: dict[str, Any]) -> Ticket:
+        return services.ticket_return_visit(
+            actor=actor, ticket=ticket, level=data["level"], note=data["note"]
+        )
+
+
+class HotlineKpisSerializer(serializers.Serializer):
+    """The hotline KPIs (docs/hotline.md, "API and KPIs"); rates in [0, 1] or null."""
+
+    tickets_total = serializers.IntegerField()
+    first_contact_resolution_rate = serializers.FloatField(allow_null=True)
+    on_time_rate = serializers.FloatField(allow_null=True)
+    satisfaction_rate = serializers.FloatField(allow_null=True)
+    reopen_rate = serializers.FloatField(allow_null=True)
+    return_rate = serializers.FloatField(allow_null=True)
+    by_channel = serializers.DictField(child=serializers.IntegerField())
+    by_type = serializers.DictField(child=serializers.IntegerField())
+    by_department = serializers.DictField(child=serializers.IntegerField())
+    by_district = serializers.DictField(child=serializers.IntegerField())
+    hot_topics = serializers.ListField(child=serializers.DictField())
+
+
+class KpiQuerySerializer(serializers.Serializer):
+    department = serializers.CharField(required=False, help_text="Department code.")
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+
+@extend_schema(tags=TAGS)
+class HotlineKpisApi(APIView):
+    """The KPIs: the office and operators for any department or all, a head for their own."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("department", str, description="Department code; all if absent."),
+            OpenApiParameter("from", str, description="First registration day, YYYY-MM-DD."),
+            OpenApiParameter("to", str, description="Last registration day, YYYY-MM-DD."),
+        ],
+        responses={200: HotlineKpisSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        query = _valid(
+            KpiQuerySerializer,
+            {
+                key: value
+                for key, value in (
+                    ("department", params.get("department")),
+                    ("date_from", params.get("from")),
+                    ("date_to", params.get("to")),
+                )
+                if value
+            },
+        )
+        department_id = self._department_id(request.user, query.get("department"))
+        figures = kpi_selectors.hotline_kpis(
+            department_id=department_id,
+            date_from=query.get("date_from"),
+            date_to=query.get("date_to"),
+        )
+        return Response(HotlineKpisSerializer(figures).data)
+
+    @staticmethod
+    def _department_id(user: Any, code: str | None) -> int | None:
+        department = None
+        if code:
+            department = Department.objects.filter(code=code).first()
+            if department is None:
+                raise InvalidInput(
+                    _("department: no department with code %(code)s.") % {"code": code},
+                    details={"field": "department", "value": code},
+                )
+        if services.is_operator(user):
+            return department.pk if department is not None else None
+        if user.role == Role.HEAD and user.department_id is not None:
+            if department is not None and department.pk != user.department_id:
+                raise PermissionDenied(
+                    _("A department head sees the KPIs of their own department.")
+                )
+            return int(user.department_id)
+        raise PermissionDenied(
+            _("Only the efficiency office, hotline operators and department heads see the KPIs.")
+        )
