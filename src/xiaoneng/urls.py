@@ -30,6 +30,7 @@ urlpatterns = [
     path("office/", include("xiaoneng.supervision.urls")),
     path("office/", include("xiaoneng.dashboard.urls")),
     path("open311/v2/", include("xiaoneng.hotline.open311.urls")),
+    path("hotline/", include("xiaoneng.hotline.urls")),
     path("", include("xiaoneng.accounts.urls")),
     path("", include("xiaoneng.applications.urls")),
     path("", include("xiaoneng.licenses.urls")),

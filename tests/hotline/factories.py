@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from xiaoneng.hotline.models import Ticket
-from xiaoneng.hotline.services import ticket_register
+from xiaoneng.hotline.services.tickets import ticket_register
 
 
 def register(*, operator: Any, **kwargs: Any) -> Ticket:

@@ -11,7 +11,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from tests.hotline.conftest import Hotline, travel_to
 from tests.hotline.factories import register
-from xiaoneng.hotline import services
+from xiaoneng.hotline.services import tickets as services
 from xiaoneng.hotline.models import Ticket, TicketCategory
 
 pytestmark = pytest.mark.django_db

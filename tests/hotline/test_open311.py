@@ -19,7 +19,7 @@ from tests.hotline.factories import register
 from xiaoneng.cli import ALIASES
 from xiaoneng.clocks.selectors import clock_of_item
 from xiaoneng.hotline.models import Open311Key, Ticket, TicketCategory
-from xiaoneng.hotline.services import open311_key_create, ticket_dispatch
+from xiaoneng.hotline.services.tickets import open311_key_create, ticket_dispatch
 
 BASE = "/open311/v2/"
 

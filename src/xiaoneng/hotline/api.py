@@ -1,10 +1,10 @@
 """The staff API of the 12345 hotline (DOMAIN_RULES.md §7): tickets, actions and KPIs.
 
 Thin views: every ticket is reached through the one access function
-(:func:`~xiaoneng.hotline.selectors.ticket_for_user`: a ticket the caller may not see answers
+(:func:`~xiaoneng.hotline.selectors.tickets.ticket_for_user`: a ticket the caller may not see answers
 404, as one that does not exist), each action calls one service, which decides who may act
 (403) and in which state (409). The reporter's phone and ID number are masked for everyone
-but the hotline operators (``hotline.services.is_operator``), who need them to call back.
+but the hotline operators (``hotline.services.tickets.is_operator``), who need them to call back.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ from xiaoneng.clocks.selectors import clock_as_dict, clock_of_item
 from xiaoneng.core.api import ErrorSerializer, StandardPagination
 from xiaoneng.core.errors import InvalidInput, PermissionDenied
 from xiaoneng.core.masking import mask_id_number, mask_phone
-from xiaoneng.hotline import kpi_selectors, rules, selectors, services
+from xiaoneng.hotline import kpi_selectors, rules
+from xiaoneng.hotline.selectors import tickets as selectors
+from xiaoneng.hotline.services import tickets as services
 from xiaoneng.hotline.models import Ticket, TicketCategory, TicketEvent
 
 TAGS = ["hotline"]

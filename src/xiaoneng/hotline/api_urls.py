@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from xiaoneng.hotline import api
+from xiaoneng.hotline import api, api_knowledge, api_routing
 
 _ACTIONS = [
     ("close-not-accepted", api.TicketCloseNotAcceptedApi),
@@ -30,4 +30,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
         )
         for slug, view in _ACTIONS
     ],
+    *api_knowledge.urlpatterns,
+    *api_routing.urlpatterns,
 ]

@@ -17,7 +17,7 @@ from xiaoneng.clocks.models import Clock, StateChoice, WarningChoice
 from xiaoneng.hotline import kpi_rules
 from xiaoneng.hotline.models import Ticket, TicketEvent
 from xiaoneng.hotline.rules import TicketAction
-from xiaoneng.hotline.services import CLOCK_KIND
+from xiaoneng.hotline.services.tickets import CLOCK_KIND
 
 
 def _cohort(

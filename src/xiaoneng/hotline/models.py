@@ -170,6 +170,17 @@ class Ticket(models.Model):
         default="",
         help_text=_("Optional; shown masked except to the hotline operators and the office."),
     )
+    query_code = models.CharField(
+        _("query code"),
+        max_length=8,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_(
+            "Six random digits given to the reporter at registration; with the ticket number "
+            "they let anyone holding them look the ticket up (查询码)."
+        ),
+    )
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reporter account"),
@@ -227,6 +238,33 @@ class Ticket(models.Model):
         choices=_choices(rules.NotAccepted),
     )
     reply = models.TextField(_("reply"), blank=True, default="", help_text=_("答复内容."))
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        help_text=_("For a duplicate: the ticket it was merged under (并单); it closes with it."),
+    )
+    split_from = models.ForeignKey(
+        "self",
+        verbose_name=_("split from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="parts",
+        help_text=_("For a part of a split ticket (拆单): the ticket it was split from."),
+    )
+    supervision_task = models.ForeignKey(
+        "supervision.SupervisionTask",
+        verbose_name=_("supervision task"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hotline_tickets",
+        help_text=_("The supervision task the ticket was escalated into (升级督办), if any."),
+    )
     created_at = models.DateTimeField(_("registered at"), default=timezone.now, editable=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
@@ -320,3 +358,180 @@ class Open311Key(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TicketDaySequence(models.Model):
+    """The last ticket number given out on a day (GD<day><sequence>).
+
+    One row per day, bumped with an ``UPDATE … SET last = last + 1`` under the row lock, so
+    concurrent registrations never take the same number and never retry.
+    """
+
+    day = models.DateField(_("day"), primary_key=True)
+    last = models.PositiveIntegerField(_("last sequence"), default=0)
+
+    class Meta:
+        verbose_name = _("ticket number sequence")
+        verbose_name_plural = _("ticket number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+class TicketAttachment(models.Model):
+    """A file sent with a ticket (photo of the problem, a document); type sniffed on upload."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(_("file"), max_length=255, upload_to="hotline/%Y/%m/")
+    original_name = models.CharField(_("original name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Who uploaded it; empty for a citizen on the web form."),
+    )
+    created_at = models.DateTimeField(_("added at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("ticket attachment")
+        verbose_name_plural = _("ticket attachments")
+        ordering = ["ticket", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Article(models.Model):
+    """A knowledge-base article (知识库): the answer operators give and citizens read.
+
+    ``search_text`` holds the title, keywords and body segmented by jieba and joined by
+    spaces; it is rebuilt by the services on every save, so search never segments articles.
+    """
+
+    category = models.ForeignKey(
+        TicketCategory,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="articles",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("answer"))
+    keywords = models.CharField(
+        _("keywords"),
+        max_length=300,
+        blank=True,
+        default="",
+        help_text=_("Extra words people use for this matter, separated by spaces or commas."),
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hotline_articles",
+        help_text=_("The department whose answer this is, if any."),
+    )
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
+    active = models.BooleanField(_("published"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("knowledge-base article")
+        verbose_name_plural = _("knowledge-base articles")
+        ordering = ["category__code", "title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RoutingRule(models.Model):
+    """An ordered dispatch rule (派单规则): the first active rule that matches names the department.
+
+    A rule matches when every condition it sets holds: the ticket's category is the rule's
+    category or below it, one of its keywords occurs in the description, the district is its
+    district. A rule whose department is inactive is switched off (``active`` false, with the
+    reason) and reported.
+    """
+
+    position = models.PositiveIntegerField(_("order"), help_text=_("Smaller first."))
+    name = models.CharField(_("name"), max_length=100)
+    category = models.ForeignKey(
+        TicketCategory,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="routing_rules",
+    )
+    keywords = models.CharField(
+        _("keywords"),
+        max_length=300,
+        blank=True,
+        default="",
+        help_text=_("Any one of these words in the description (spaces or commas between)."),
+    )
+    district = models.CharField(_("district"), max_length=60, blank=True, default="")
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="hotline_routing_rules",
+    )
+    active = models.BooleanField(_("active"), default=True)
+    disabled_reason = models.CharField(
+        _("why switched off"), max_length=200, blank=True, default=""
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"
+
+
+class DispatchModel(models.Model):
+    """A trained dispatch classifier (jieba + scikit-learn), written by ``xiaoneng hotline train``.
+
+    ``payload`` is the pickled scikit-learn pipeline. Only the train command writes it, from
+    the platform's own closed tickets, so unpickling it loads nothing from outside. The newest
+    row is the model in use.
+    """
+
+    trained_at = models.DateTimeField(_("trained at"), default=timezone.now)
+    payload = models.BinaryField(_("model"))
+    train_size = models.PositiveIntegerField(_("tickets trained on"))
+    test_size = models.PositiveIntegerField(_("tickets held out"))
+    accuracy = models.FloatField(_("held-out accuracy"))
+    top3_accuracy = models.FloatField(_("held-out top-3 accuracy"), default=0.0)
+    labels = models.JSONField(_("departments"), default=list)
+
+    class Meta:
+        verbose_name = _("dispatch model")
+        verbose_name_plural = _("dispatch models")
+        ordering = ["-trained_at", "-id"]
+        get_latest_by = "trained_at"
+
+    def __str__(self) -> str:
+        return f"{self.trained_at:%Y-%m-%d %H:%M} ({self.accuracy:.1%})"

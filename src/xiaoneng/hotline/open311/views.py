@@ -33,7 +33,7 @@ from xiaoneng.core.masking import mask_text
 from xiaoneng.hotline import rules
 from xiaoneng.hotline.models import Open311Key, Ticket, TicketCategory, TicketEvent
 from xiaoneng.hotline.open311.renderers import render, render_errors
-from xiaoneng.hotline.services import CLOCK_KIND, open311_key_hash, ticket_register
+from xiaoneng.hotline.services.tickets import CLOCK_KIND, open311_key_hash, ticket_register
 
 DEFAULT_DAYS = 90
 MAX_RESULTS = 1000

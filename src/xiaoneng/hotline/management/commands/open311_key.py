@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from xiaoneng.accounts.models import User
 from xiaoneng.core.errors import XiaonengError
-from xiaoneng.hotline.services import open311_key_create
+from xiaoneng.hotline.services.tickets import open311_key_create
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from xiaoneng.core.errors import NotFound
 from xiaoneng.hotline import rules
 from xiaoneng.hotline.models import Ticket, TicketEvent
-from xiaoneng.hotline.services import STAFF_ROLES, is_operator
+from xiaoneng.hotline.services.tickets import STAFF_ROLES, is_operator
 
 
 def _tickets() -> QuerySet[Ticket]:

@@ -1,0 +1,5 @@
+"""Hotline knowledge API (to be filled in this session)."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
