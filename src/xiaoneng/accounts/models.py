@@ -57,6 +57,14 @@ class Department(models.Model):
         default=False,
         help_text=_("A public-service unit (公共服务单位) rather than a government department."),
     )
+    active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_(
+            "False once the department is merged away or dissolved: nothing new is routed to "
+            "it (hotline routing rules pointing at it are switched off)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("department")
