@@ -11,8 +11,8 @@ from drf_spectacular.generators import SchemaGenerator
 
 from tests.hotline.conftest import Hotline, travel_to
 from tests.hotline.factories import register
-from xiaoneng.hotline.services import tickets as services
 from xiaoneng.hotline.models import Ticket, TicketCategory
+from xiaoneng.hotline.services import tickets as services
 
 pytestmark = pytest.mark.django_db
 

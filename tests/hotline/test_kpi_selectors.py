@@ -8,9 +8,9 @@ import pytest
 
 from tests.hotline.conftest import Hotline, travel_to
 from tests.hotline.factories import register
-from xiaoneng.hotline.services import tickets as services
 from xiaoneng.hotline.kpi_selectors import hotline_kpis
 from xiaoneng.hotline.models import TicketCategory
+from xiaoneng.hotline.services import tickets as services
 
 pytestmark = pytest.mark.django_db
 

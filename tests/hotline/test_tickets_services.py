@@ -13,9 +13,9 @@ from xiaoneng.clocks.models import StateChoice
 from xiaoneng.clocks.selectors import clocks_of_item
 from xiaoneng.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from xiaoneng.core.models import AuditEvent
+from xiaoneng.hotline.models import HotlineNumber, TicketCategory, TicketClockRule, TicketEvent
 from xiaoneng.hotline.selectors import tickets as selectors
 from xiaoneng.hotline.services import tickets as services
-from xiaoneng.hotline.models import HotlineNumber, TicketCategory, TicketClockRule, TicketEvent
 from xiaoneng.notifications.models import Message
 
 pytestmark = pytest.mark.django_db

@@ -1,9 +1,9 @@
 """The staff API of the 12345 hotline (DOMAIN_RULES.md §7): tickets, actions and KPIs.
 
 Thin views: every ticket is reached through the one access function
-(:func:`~xiaoneng.hotline.selectors.tickets.ticket_for_user`: a ticket the caller may not see answers
-404, as one that does not exist), each action calls one service, which decides who may act
-(403) and in which state (409). The reporter's phone and ID number are masked for everyone
+(:func:`~xiaoneng.hotline.selectors.tickets.ticket_for_user`: a ticket the caller may not see
+answers 404, as one that does not exist), each action calls one service, which decides who
+may act (403) and in which state (409). The reporter's phone and ID number are masked for everyone
 but the hotline operators (``hotline.services.tickets.is_operator``), who need them to call back.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -21,6 +22,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,11 +32,11 @@ from xiaoneng.accounts.models import Department, Role
 from xiaoneng.clocks.selectors import clock_as_dict, clock_of_item
 from xiaoneng.core.api import ErrorSerializer, StandardPagination
 from xiaoneng.core.errors import InvalidInput, PermissionDenied
-from xiaoneng.core.masking import mask_id_number, mask_phone
+from xiaoneng.core.masking import mask_id_number, mask_phone, mask_text
 from xiaoneng.hotline import kpi_selectors, rules
+from xiaoneng.hotline.models import Ticket, TicketAttachment, TicketCategory, TicketEvent
 from xiaoneng.hotline.selectors import tickets as selectors
 from xiaoneng.hotline.services import tickets as services
-from xiaoneng.hotline.models import Ticket, TicketCategory, TicketEvent
 
 TAGS = ["hotline"]
 
@@ -123,14 +125,118 @@ class TicketEventSerializer(serializers.ModelSerializer[TicketEvent]):
         return str(event.actor) if event.actor is not None else ""
 
 
+def attachment_url(pk: int) -> str:
+    """The download page of an attachment (``hotline:attachment``: /hotline/attachments/<pk>/)."""
+    try:
+        return reverse("hotline:attachment", args=[pk])
+    except NoReverseMatch:  # the page is wired by the hotline pages' urls.py
+        return f"/hotline/attachments/{pk}/"
+
+
+class TicketAttachmentSerializer(serializers.ModelSerializer[TicketAttachment]):
+    """A file of a ticket; its name is masked (phones, ID numbers) but for operators."""
+
+    name = serializers.SerializerMethodField(help_text="The original file name.")
+    type = serializers.CharField(source="content_type", help_text="Sniffed from the content.")
+    url = serializers.SerializerMethodField(help_text="Download: /hotline/attachments/<id>/.")
+
+    class Meta:
+        model = TicketAttachment
+        fields = ["id", "name", "size", "type", "sha256", "created_at", "url"]
+
+    def get_name(self, row: TicketAttachment) -> str:
+        if services.is_operator(_viewer(self)):
+            return row.original_name
+        return mask_text(row.original_name)
+
+    def get_url(self, row: TicketAttachment) -> str:
+        return attachment_url(row.pk)
+
+
+class LinkedTicketSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    status = serializers.CharField()
+    department = serializers.CharField(help_text="Handling department's name; empty if none.")
+
+
+class SupervisionTaskRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+
+
 class TicketDetailSerializer(TicketOutputSerializer):
-    """A ticket with its history and its time limit today."""
+    """A ticket with its history, its time limit today, its files and linked tickets."""
 
     events = serializers.SerializerMethodField()
     clock = serializers.SerializerMethodField(help_text="Its clock (docs/clock.md §8), or null.")
+    attachments = serializers.SerializerMethodField()
+    # DRF's metaclass takes declared fields off the class, so this does not hide Field.parent.
+    parent = serializers.SerializerMethodField(  # type: ignore[assignment]
+        help_text="Merged into (并单), or null."
+    )
+    duplicates = serializers.SerializerMethodField(help_text="Duplicates merged into it.")
+    split_from = serializers.SerializerMethodField(help_text="Split from (拆单), or null.")
+    parts = serializers.SerializerMethodField(help_text="The parts it was split into.")
+    supervision_task = serializers.SerializerMethodField(help_text="Escalated into, or null.")
 
     class Meta(TicketOutputSerializer.Meta):
-        fields = [*TicketOutputSerializer.Meta.fields, "events", "clock"]
+        fields = [
+            *TicketOutputSerializer.Meta.fields,
+            "events",
+            "clock",
+            "attachments",
+            "parent",
+            "duplicates",
+            "split_from",
+            "parts",
+            "supervision_task",
+        ]
+
+    def _links(self, ticket: Ticket) -> selectors.TicketLinks:
+        cache: dict[int, selectors.TicketLinks] = self.context.setdefault("_links", {})
+        if ticket.pk not in cache:
+            cache[ticket.pk] = selectors.ticket_links(ticket)
+        return cache[ticket.pk]
+
+    @staticmethod
+    def _linked(linked: selectors.LinkedTicket | None) -> dict[str, Any] | None:
+        if linked is None:
+            return None
+        return {
+            "id": linked.id,
+            "number": linked.number,
+            "status": linked.status,
+            "department": linked.department,
+        }
+
+    @extend_schema_field(TicketAttachmentSerializer(many=True))
+    def get_attachments(self, ticket: Ticket) -> list[Any]:
+        rows = selectors.ticket_attachments(ticket)
+        return list(TicketAttachmentSerializer(rows, many=True, context=self.context).data)
+
+    @extend_schema_field(LinkedTicketSerializer(allow_null=True))
+    def get_parent(self, ticket: Ticket) -> dict[str, Any] | None:
+        return self._linked(self._links(ticket).parent)
+
+    @extend_schema_field(LinkedTicketSerializer(many=True))
+    def get_duplicates(self, ticket: Ticket) -> list[Any]:
+        return [self._linked(t) for t in self._links(ticket).duplicates]
+
+    @extend_schema_field(LinkedTicketSerializer(allow_null=True))
+    def get_split_from(self, ticket: Ticket) -> dict[str, Any] | None:
+        return self._linked(self._links(ticket).split_from)
+
+    @extend_schema_field(LinkedTicketSerializer(many=True))
+    def get_parts(self, ticket: Ticket) -> list[Any]:
+        return [self._linked(t) for t in self._links(ticket).parts]
+
+    @extend_schema_field(SupervisionTaskRefSerializer(allow_null=True))
+    def get_supervision_task(self, ticket: Ticket) -> dict[str, Any] | None:
+        links = self._links(ticket)
+        if links.supervision_task_id is None:
+            return None
+        return {"id": links.supervision_task_id, "number": links.supervision_task_number}
 
     @extend_schema_field(TicketEventSerializer(many=True))
     def get_events(self, ticket: Ticket) -> list[Any]:
@@ -182,8 +288,80 @@ class ReturnVisitSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class MergeSerializer(serializers.Serializer):
+    into = serializers.CharField(
+        help_text="The parent ticket: its number (GD…) or its id; it must be open."
+    )
+
+
+class SplitPartSerializer(serializers.Serializer):
+    department = serializers.JSONField(
+        help_text="The part's department: its id (an integer) or its code (a string)."
+    )
+    description = serializers.CharField(help_text="What this department is to do.")
+
+
+class SplitSerializer(serializers.Serializer):
+    parts = SplitPartSerializer(many=True, help_text="2 to 10 parts, each to its department.")
+
+
+class EscalateSerializer(serializers.Serializer):
+    title = serializers.CharField(required=False, allow_blank=True, default="")
+    limit_days = serializers.IntegerField(
+        required=False,
+        default=services.DEFAULT_ESCALATION_LIMIT_DAYS,
+        help_text="Working days the unit gets from the hand-over (1–250).",
+    )
+    lead_unit = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Department id or code; default the handling department.",
+    )
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="PDF, JPEG, PNG or OFD; at most 10 MiB by default.")
+
+
 class EmptySerializer(serializers.Serializer):
     pass
+
+
+def _department_of(value: Any, field: str) -> Department:
+    """A department named by id (an integer) or code (a string; a numeric id as a fallback)."""
+    department = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        department = Department.objects.filter(pk=value).first()
+    elif isinstance(value, str) and value.strip():
+        code = value.strip()
+        department = Department.objects.filter(code=code).first()
+        if department is None and code.isdigit():
+            department = Department.objects.filter(pk=int(code)).first()
+    if department is None:
+        raise InvalidInput(
+            _("%(field)s: no department with id or code %(value)s.")
+            % {"field": field, "value": value},
+            details={"field": field, "value": value},
+        )
+    return department
+
+
+def _ticket_named(user: Any, value: str) -> Ticket:
+    """A ticket the user sees, named by its number (GD…) or its id."""
+    text = value.strip()
+    ticket = None
+    if text.upper().startswith("GD"):
+        ticket = selectors.tickets_visible_to(user).filter(number=text.upper()).first()
+    elif text.isdigit():
+        ticket = selectors.tickets_visible_to(user).filter(pk=int(text)).first()
+    if ticket is None:
+        raise InvalidInput(
+            _("into: no ticket %(value)s that you may see; give its number or id.")
+            % {"value": text},
+            details={"field": "into", "value": text},
+        )
+    return ticket
 
 
 def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
@@ -379,10 +557,84 @@ class TicketReturnVisitApi(_TicketActionApi):
         )
 
 
+class TicketMergeApi(_TicketActionApi):
+    """并单: the operator merges a registered duplicate under an open parent ticket."""
+
+    input_serializer = MergeSerializer
+
+    @_action_schema(MergeSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+    def act(self, actor: Any, ticket: Ticket, data: dict[str, Any]) -> Ticket:
+        into = _ticket_named(actor, data["into"])
+        return services.ticket_merge(actor=actor, ticket=ticket, into=into)
+
+
+class TicketSplitApi(_TicketActionApi):
+    """拆单: the operator splits a registered ticket; each part is dispatched at once."""
+
+    input_serializer = SplitSerializer
+
+    @_action_schema(SplitSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+    def act(self, actor: Any, ticket: Ticket, data: dict[str, Any]) -> Ticket:
+        parts = [
+            (_department_of(part["department"], f"parts[{index}].department"), part["description"])
+            for index, part in enumerate(data["parts"])
+        ]
+        services.ticket_split(actor=actor, ticket=ticket, parts=parts)
+        return ticket
+
+
+class TicketEscalateApi(_TicketActionApi):
+    """升级督办: the efficiency office opens a supervision task for an open ticket."""
+
+    input_serializer = EscalateSerializer
+
+    @_action_schema(EscalateSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+    def act(self, actor: Any, ticket: Ticket, data: dict[str, Any]) -> Ticket:
+        lead = data.get("lead_unit")
+        services.ticket_escalate(
+            actor=actor,
+            ticket=ticket,
+            title=data["title"],
+            limit_days=data["limit_days"],
+            lead_unit=_department_of(lead, "lead_unit") if lead not in (None, "") else None,
+        )
+        return ticket
+
+
+@extend_schema(tags=TAGS)
+class TicketAttachmentsApi(APIView):
+    """Add a file to a ticket (multipart ``file``): operators and the reporter's own account."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: TicketAttachmentSerializer, **ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        ticket = selectors.ticket_for_user_or_reporter(request.user, pk)
+        data = _valid(AttachmentUploadSerializer, request.data)
+        row = services.ticket_attach(actor=request.user, ticket=ticket, upload=data["file"])
+        body = TicketAttachmentSerializer(row, context={"request": request}).data
+        return Response(body, status=201)
+
+
 class HotlineKpisSerializer(serializers.Serializer):
     """The hotline KPIs (docs/hotline.md, "API and KPIs"); rates in [0, 1] or null."""
 
     tickets_total = serializers.IntegerField()
+    merged = serializers.IntegerField(help_text="Duplicates merged under a parent (并单).")
+    split = serializers.IntegerField(help_text="Tickets split into parts (拆单).")
     first_contact_resolution_rate = serializers.FloatField(allow_null=True)
     on_time_rate = serializers.FloatField(allow_null=True)
     satisfaction_rate = serializers.FloatField(allow_null=True)

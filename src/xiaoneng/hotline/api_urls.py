@@ -12,6 +12,10 @@ _ACTIONS = [
     ("return", api.TicketReturnApi),
     ("reply", api.TicketReplyApi),
     ("return-visit", api.TicketReturnVisitApi),
+    ("merge", api.TicketMergeApi),
+    ("split", api.TicketSplitApi),
+    ("escalate", api.TicketEscalateApi),
+    ("attachments", api.TicketAttachmentsApi),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -37,11 +37,31 @@ def first_contact_resolution_rate(*, answered_directly: int, accepted: int) -> f
     """First-contact resolution rate (一次办结率 / 直办率).
 
     Numerator: tickets of the period closed by the operator on the call (直办, action
-    ``answer_directly``). Denominator: tickets of the period the hotline accepted, i.e. all
-    registered tickets minus those closed as not accepted (不予受理), which were never the
-    hotline's to resolve.
+    ``answer_directly``). Denominator: tickets of the period the hotline accepted, as
+    :func:`first_contact_denominator` counts them.
     """
     return rate(answered_directly, accepted)
+
+
+def first_contact_denominator(*, total: int, not_accepted: int, merged: int, split: int) -> int:
+    """The tickets that count for the first-contact rate: each matter once.
+
+    All registered tickets minus those closed as not accepted (不予受理: never the hotline's
+    to resolve), minus merged duplicates (并单: their matter is counted once, in the parent),
+    minus split originals (拆单: their matter is counted in the parts, which are tickets of
+    their own). Merged duplicates and split originals never have a clock or a return visit,
+    so they are outside the on-time and satisfaction rates by construction.
+
+    Raises:
+        ValueError: the parts taken away exceed the total (the counts are wrong).
+    """
+    accepted = total - not_accepted - merged - split
+    if min(total, not_accepted, merged, split) < 0 or accepted < 0:
+        raise ValueError(
+            f"counts must be non-negative and fit the total: {total} - {not_accepted} - "
+            f"{merged} - {split}"
+        )
+    return accepted
 
 
 def on_time_rate(*, on_time: int, replied: int) -> float | None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, TruncDate
 
 from xiaoneng.clocks.models import Clock, StateChoice, WarningChoice
 from xiaoneng.hotline import kpi_rules
@@ -46,28 +47,32 @@ def _rounds(tickets: QuerySet[Ticket], department_id: int | None) -> dict[str, i
     """Handling rounds ended by a reply, and those on time (see ``kpi_rules.on_time_rate``).
 
     A round is a stopped ``hotline.ticket`` clock; it ended by a reply when its ticket has a
-    reply event on the clock's stop day (a send-back stops a clock too, with no reply).
+    reply event on the clock's stop day (a send-back stops a clock too, with no reply). The
+    count starts from the reply events of the cohort and looks each one's clock up through
+    the clock's ``(content_type, object_id)`` index: the cast is on the event's side, so the
+    index on the clock's text ``object_id`` is used.
     """
-    ids = tickets.annotate(key=Cast("pk", output_field=CharField())).values("key")
-    clocks = Clock.objects.filter(
+    clock = Clock.objects.filter(
+        content_type=ContentType.objects.get_for_model(Ticket),
+        object_id=Cast(OuterRef("ticket_id"), output_field=CharField()),
         kind=CLOCK_KIND,
-        content_type__app_label=Ticket._meta.app_label,
-        content_type__model=Ticket._meta.model_name,
-        object_id__in=ids,
         state=StateChoice.STOPPED,
+        stopped_on=OuterRef("day"),
     )
     if department_id is not None:
-        clocks = clocks.filter(department_id=department_id)
-    replied_that_day = Exists(
-        TicketEvent.objects.annotate(key=Cast("ticket_id", output_field=CharField())).filter(
-            key=OuterRef("object_id"),
-            action=TicketAction.REPLY.value,
-            at__date=OuterRef("stopped_on"),
-        )
+        clock = clock.filter(department_id=department_id)
+    replies = (
+        TicketEvent.objects.filter(ticket__in=tickets.values("pk"), action=TicketAction.REPLY.value)
+        .annotate(day=TruncDate("at"))
+        .annotate(ended=Exists(clock), red=Exists(clock.filter(warning=WarningChoice.RED)))
     )
-    return clocks.filter(replied_that_day).aggregate(
-        replied=Count("pk"), on_time=Count("pk", filter=~Q(warning=WarningChoice.RED))
+    # The aggregate names differ from the annotations': an aggregate named like an
+    # annotation would replace it inside its own filter.
+    counts = replies.aggregate(
+        n_replied=Count("pk", filter=Q(ended=True)),
+        n_late=Count("pk", filter=Q(ended=True, red=True)),
     )
+    return {"replied": counts["n_replied"], "on_time": counts["n_replied"] - counts["n_late"]}
 
 
 def hotline_kpis(
@@ -78,8 +83,11 @@ def hotline_kpis(
 ) -> dict[str, Any]:
     """The hotline KPIs of the tickets registered in the period, for one department or all.
 
-    Keys: ``tickets_total``; the rates ``first_contact_resolution_rate``, ``on_time_rate``,
-    ``satisfaction_rate``, ``reopen_rate``, ``return_rate`` (fractions in [0, 1] or ``None``,
+    Keys: ``tickets_total`` (every ticket registered: merged duplicates, split originals and
+    split parts included); ``merged`` (duplicates closed by a merge) and ``split`` (originals
+    closed by a split), both left out of the first-contact rate; the rates
+    ``first_contact_resolution_rate``, ``on_time_rate``, ``satisfaction_rate``,
+    ``reopen_rate``, ``return_rate`` (fractions in [0, 1] or ``None``,
     formulas in :mod:`xiaoneng.hotline.kpi_rules`); the breakdowns ``by_channel``,
     ``by_type``, ``by_department`` (department code), ``by_district`` (``{key: count}``, ``""``
     for none yet); ``hot_topics``: the top categories ``[{"code", "name", "count"}]``.
@@ -90,12 +98,16 @@ def hotline_kpis(
         has_refused=_has_event(TicketAction.CLOSE_NOT_ACCEPTED),
         has_dispatched=_has_event(TicketAction.DISPATCH),
         has_returned=_has_event(TicketAction.RETURN),
+        has_merged=_has_event(TicketAction.MERGE),
+        has_split=_has_event(TicketAction.SPLIT),
     ).aggregate(
         total=Count("pk"),
         direct=Count("pk", filter=Q(has_direct=True)),
         refused=Count("pk", filter=Q(has_refused=True)),
         dispatched=Count("pk", filter=Q(has_dispatched=True)),
         returned=Count("pk", filter=Q(has_returned=True)),
+        merged=Count("pk", filter=Q(has_merged=True)),
+        split=Count("pk", filter=Q(has_split=True)),
         visited=Count("pk", filter=Q(satisfaction__isnull=False)),
         satisfied=Count("pk", filter=Q(satisfaction__gte=int(kpi_rules.SATISFIED_FROM))),
         reopened=Count("pk", filter=Q(satisfaction__isnull=False, reopen_count__gt=0)),
@@ -108,10 +120,18 @@ def hotline_kpis(
         .annotate(n=Count("pk"))
         .order_by("-n", "category__code")[: kpi_rules.HOT_TOPICS]
     )
+    accepted = kpi_rules.first_contact_denominator(
+        total=counts["total"],
+        not_accepted=counts["refused"],
+        merged=counts["merged"],
+        split=counts["split"],
+    )
     return {
         "tickets_total": counts["total"],
+        "merged": counts["merged"],
+        "split": counts["split"],
         "first_contact_resolution_rate": kpi_rules.first_contact_resolution_rate(
-            answered_directly=counts["direct"], accepted=counts["total"] - counts["refused"]
+            answered_directly=counts["direct"], accepted=accepted
         ),
         "on_time_rate": kpi_rules.on_time_rate(
             on_time=rounds["on_time"], replied=rounds["replied"]

@@ -6,6 +6,10 @@
   return visit (回访) with five levels → closed; dissatisfied → reopened to the same
   department on a new clock, at most ``max_reopens`` times (setting, default 1).
 * Requests the hotline does not accept (§7) are registered and closed with the channel to use.
+* Duplicates are merged under a parent (并单) and a ticket for several departments is split
+  into parts (拆单), both while it is still registered (no clock of its own yet); a ticket
+  may be escalated into a supervision task (升级督办, the 督办 step of §7's loop) while open.
+  Merging keeps every group one level deep (:func:`merge_parents`), so no cycle can form.
 * Handling limits in working days by (type, urgency): local practice, configurable through
   ``TicketClockRule`` rows; the defaults are below. The Clock counts working days only, so the
   urgent class is 1 working day, not a count of hours on calendar time.
@@ -13,7 +17,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import IntEnum, StrEnum
 
 from django.utils.translation import gettext as _
@@ -73,6 +77,13 @@ class TicketAction(StrEnum):
     VISIT_SATISFIED = "visit_satisfied"  # 回访满意 → closed
     VISIT_REOPEN = "visit_reopen"  # 回访不满意 → reopened to the same department
     VISIT_CLOSE_DISSATISFIED = "visit_close_dissatisfied"  # 不满意, no reopen left
+    MERGE = "merge"  # 并单: a duplicate closes under its parent
+    SPLIT = "split"  # 拆单: the original closes, its parts go on as new tickets
+    # Annotations: recorded as events, but the status does not move (see ANNOTATIONS).
+    ESCALATE = "escalate"  # 升级督办: a supervision task is opened for the ticket
+    ATTACH = "attach"  # a file added to the ticket
+    PARENT_REPLY = "parent_reply"  # the parent of a merged duplicate was answered
+    REPARENT = "reparent"  # a duplicate follows its parent under the parent's new parent
 
 
 class Actor(StrEnum):
@@ -80,6 +91,8 @@ class Actor(StrEnum):
 
     OPERATOR = "operator"
     DEPARTMENT = "department"
+    OFFICE = "office"  # the efficiency office (效能办): escalation opens a supervision task
+    SYSTEM = "system"  # a consequence of another action, or checked by the service itself
 
 
 S, A = TicketStatus, TicketAction
@@ -95,6 +108,23 @@ TRANSITIONS: Mapping[tuple[TicketStatus, TicketAction], tuple[TicketStatus, Acto
     (S.REPLIED, A.VISIT_SATISFIED): (S.CLOSED, Actor.OPERATOR),
     (S.REPLIED, A.VISIT_REOPEN): (S.ACCEPTED, Actor.OPERATOR),
     (S.REPLIED, A.VISIT_CLOSE_DISSATISFIED): (S.CLOSED, Actor.OPERATOR),
+    # Merge and split only before dispatch: a registered ticket has no clock of its own, so no
+    # department is charged for a ticket that then disappears into another (docs/hotline.md).
+    (S.REGISTERED, A.MERGE): (S.CLOSED, Actor.OPERATOR),
+    (S.REGISTERED, A.SPLIT): (S.CLOSED, Actor.OPERATOR),
+}
+
+OPEN_STATUSES: frozenset[TicketStatus] = frozenset(set(TicketStatus) - {TicketStatus.CLOSED})
+
+# Actions that add an event but leave the status where it is: action → (statuses, who).
+# Escalation is the office's while the ticket is open (督办 comes before 办结 in §7's loop);
+# a file may be added while the ticket is open; the two duplicate annotations follow from
+# what happens to the parent and are written on closed duplicates only.
+ANNOTATIONS: Mapping[TicketAction, tuple[frozenset[TicketStatus], Actor]] = {
+    A.ESCALATE: (OPEN_STATUSES, Actor.OFFICE),
+    A.ATTACH: (OPEN_STATUSES, Actor.SYSTEM),
+    A.PARENT_REPLY: (frozenset({S.CLOSED}), Actor.SYSTEM),
+    A.REPARENT: (frozenset({S.CLOSED}), Actor.SYSTEM),
 }
 
 
@@ -131,6 +161,60 @@ def next_status(
 def actor_of(status: str, action: str) -> Actor:
     """Who may take ``action`` in ``status`` (call after :func:`next_status` accepted it)."""
     return TRANSITIONS[(TicketStatus(status), TicketAction(action))][1]
+
+
+def check_annotation(status: str, action: str) -> Actor:
+    """Who may record the annotation ``action`` in ``status``; ``Conflict`` if not allowed.
+
+    An annotation is an event that does not move the status (:data:`ANNOTATIONS`).
+    """
+    entry = ANNOTATIONS.get(TicketAction(action))
+    if entry is None or TicketStatus(status) not in entry[0]:
+        raise Conflict(
+            _("A ticket in status %(status)s cannot take the action %(action)s.")
+            % {"status": status, "action": action},
+            details={"status": status, "action": action},
+        )
+    return entry[1]
+
+
+# -- merging duplicates (并单) ----------------------------------------------------------------
+
+
+def merge_parents(
+    parents: Mapping[int, int | None], *, duplicate: int, into: int
+) -> dict[int, int]:
+    """The parent pointers that change when ``duplicate`` is merged under ``into``.
+
+    ``parents`` maps each ticket id to the id it is merged under (``None`` or absent: not
+    merged). Groups stay one level deep: ``duplicate`` goes under ``into``, and its own
+    duplicates move with it under ``into``, so a parent is never itself a duplicate and no
+    chain, let alone a cycle, can form.
+
+    Raises:
+        InvalidInput: ``duplicate`` and ``into`` are the same ticket.
+        Conflict: ``duplicate`` is already merged, or ``into`` is itself a duplicate.
+    """
+    if duplicate == into:
+        raise InvalidInput(
+            _("A ticket cannot be merged into itself; choose another parent ticket."),
+            details={"field": "into"},
+        )
+    if parents.get(duplicate) is not None:
+        raise Conflict(
+            _("This ticket is already merged into another ticket."),
+            details={"field": "ticket"},
+        )
+    if parents.get(into) is not None:
+        raise Conflict(
+            _(
+                "The chosen parent is itself a duplicate merged into another ticket; merge "
+                "into that ticket instead."
+            ),
+            details={"field": "into"},
+        )
+    moved = {child: into for child, parent in parents.items() if parent == duplicate}
+    return {duplicate: into, **moved}
 
 
 # -- satisfaction ----------------------------------------------------------------------------
@@ -223,3 +307,58 @@ def redirect_for(reason: str) -> str:
             _("The not-accepted reason is one of %(known)s, got %(value)r.")
             % {"known": ", ".join(r.value for r in NotAccepted), "value": reason}
         ) from None
+
+
+# -- splitting (拆单) ---------------------------------------------------------------------------
+
+MIN_SPLIT_PARTS = 2
+MAX_SPLIT_PARTS = 10  # more departments than this is a matter for a supervision task
+
+
+def check_split_parts(parts: Sequence[tuple[int, bool, str]]) -> list[str]:
+    """Check the parts of a split: ``(department id, department active, description)`` each.
+
+    A split needs 2 to :data:`MAX_SPLIT_PARTS` parts, each with a description, each to a
+    different active department (two parts for one department are one ticket).
+
+    Returns:
+        The descriptions, stripped, in the order given.
+
+    Raises:
+        InvalidInput: too few or too many parts, an empty description, an inactive or repeated
+            department; ``details`` names the part (0-based).
+    """
+    if not MIN_SPLIT_PARTS <= len(parts) <= MAX_SPLIT_PARTS:
+        raise InvalidInput(
+            _("A ticket is split into %(min)s to %(max)s parts; got %(count)s.")
+            % {"min": MIN_SPLIT_PARTS, "max": MAX_SPLIT_PARTS, "count": len(parts)},
+            details={"field": "parts", "count": len(parts)},
+        )
+    seen: set[int] = set()
+    texts = []
+    for index, (department, active, description) in enumerate(parts):
+        text = (description or "").strip()
+        if not text:
+            raise InvalidInput(
+                _("Part %(n)s needs a description of what its department is to do; got none.")
+                % {"n": index + 1},
+                details={"field": "parts", "part": index},
+            )
+        if not active:
+            raise InvalidInput(
+                _("Part %(n)s goes to an inactive department; choose an active one.")
+                % {"n": index + 1},
+                details={"field": "parts", "part": index},
+            )
+        if department in seen:
+            raise InvalidInput(
+                _(
+                    "Part %(n)s goes to a department that already has a part; each part goes to "
+                    "a different department."
+                )
+                % {"n": index + 1},
+                details={"field": "parts", "part": index},
+            )
+        seen.add(department)
+        texts.append(text)
+    return texts
