@@ -54,8 +54,11 @@ def _xml(response: Any) -> ET.Element:
 
 
 def _post(fmt: str = "json", **data: str) -> Any:
-    # CSRF checks on, as for a real client: the endpoint must not need a CSRF token.
-    return Client(enforce_csrf_checks=True).post(f"{BASE}requests.{fmt}", data)
+    # CSRF checks on, as for a real client: the endpoint must not need a CSRF token. English
+    # messages asked for, since the assertions read the wording.
+    return Client(enforce_csrf_checks=True, headers={"Accept-Language": "en"}).post(
+        f"{BASE}requests.{fmt}", data
+    )
 
 
 def test_services_json_lists_leaf_categories(categories: dict[str, TicketCategory]) -> None:

@@ -20,29 +20,39 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError
 from django.db.models import Max, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from xiaoneng.accounts.models import User
 from xiaoneng.clocks.models import Clock, StateChoice
 from xiaoneng.core.errors import InvalidInput, PermissionDenied
 from xiaoneng.core.masking import mask_text
 from xiaoneng.hotline import rules
 from xiaoneng.hotline.models import Open311Key, Ticket, TicketCategory, TicketEvent
+from xiaoneng.hotline.open311 import catalog
 from xiaoneng.hotline.open311.renderers import render, render_errors
-from xiaoneng.hotline.services.tickets import CLOCK_KIND, open311_key_hash, ticket_register
+from xiaoneng.hotline.services.tickets import (
+    CLOCK_KIND,
+    open311_key_hash,
+    ticket_register_open311,
+)
 
 DEFAULT_DAYS = 90
 MAX_RESULTS = 1000
 MAX_DESCRIPTION = 4000
-# An Open311 request is registered as a request for help (求助): the GeoReport services are
-# things to fix, and the operator may re-type the ticket after reading it.
-DEFAULT_TICKET_TYPE = rules.TicketType.HELP.value
 PUBLIC_CHANNELS = (rules.Channel.OPEN311.value,)
 SIX_PLACES = Decimal("0.000001")
+
+
+def _no_key() -> str:
+    """The one message for a missing, wrong or revoked key, in the language of the request."""
+    return _("A valid api_key is required; it is missing or revoked.")
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -149,20 +159,34 @@ def _parse_date(name: str, raw: str, errors: list[tuple[int, str]]) -> dt.dateti
     except ValueError:
         value = None
     if value is None or value.tzinfo is None:
-        errors.append((400, f"{name} is a W3C/ISO 8601 datetime with a time zone, got {raw!r}."))
+        errors.append(
+            (
+                400,
+                _("%(name)s is a W3C/ISO 8601 datetime with a time zone, got %(value)r.")
+                % {"name": name, "value": raw},
+            )
+        )
         return None
     return value
 
 
 def _key_of(data: Any) -> Open311Key | None:
+    """The live key named by ``api_key``, or ``None``; read afresh on every request.
+
+    Not cached: a revoked key must stop working at once. The creator (with their department,
+    to check they are still an operator) is read only for a key that has one; the system's
+    keys need one indexed read.
+    """
     raw = (data.get("api_key") or "").strip()
     if not raw:
         return None
-    return (
-        Open311Key.objects.select_related("created_by__department")
-        .filter(key_hash=open311_key_hash(raw), revoked_at__isnull=True)
-        .first()
-    )
+    try:
+        key = Open311Key.objects.get(key_hash=open311_key_hash(raw), revoked_at__isnull=True)
+    except Open311Key.DoesNotExist:
+        return None
+    if key.created_by_id is not None:
+        key.created_by = User.objects.select_related("department").get(pk=key.created_by_id)
+    return key
 
 
 def _coordinate(name: str, raw: str, bound: int, errors: list[tuple[int, str]]) -> Decimal | None:
@@ -171,7 +195,13 @@ def _coordinate(name: str, raw: str, bound: int, errors: list[tuple[int, str]]) 
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite() or abs(value) > bound:
-        errors.append((400, f"{name} is a number between -{bound} and {bound}, got {raw!r}."))
+        errors.append(
+            (
+                400,
+                _("%(name)s is a number between -%(bound)s and %(bound)s, got %(value)r.")
+                % {"name": name, "bound": bound, "value": raw},
+            )
+        )
         return None
     return value.quantize(SIX_PLACES)
 
@@ -197,7 +227,7 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
     """``GET services/{code}.{fmt}``: the definition of a service; it has no attributes."""
     category = _leaf_categories().filter(code=code).first()
     if category is None:
-        return render_errors([(404, f"No service with the code {code!r}.")], fmt)
+        return render_errors([(404, _("No service with the code %(code)r.") % {"code": code})], fmt)
     return render("service_definition", [{"service_code": code, "attributes": []}], fmt)
 
 
@@ -214,14 +244,18 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     data = request.POST
     key = _key_of(data)
     if key is None:
-        return render_errors([(403, "A valid api_key is required; it is missing or revoked.")], fmt)
+        return render_errors([(403, _no_key())], fmt)
     errors: list[tuple[int, str]] = []
     code = (data.get("service_code") or "").strip()
-    category = _leaf_categories().filter(code=code).first() if code else None
+    category = catalog.service_category(code)
     if not code:
-        errors.append((400, "service_code is required, got none."))
-    elif category is None:
-        errors.append((400, f"service_code is one of the codes of services.{fmt}, got {code!r}."))
+        errors.append((400, _("service_code is required, got none.")))
+    unknown = _("service_code is one of the codes of services.%(fmt)s, got %(code)r.") % {
+        "fmt": fmt,
+        "code": code,
+    }
+    if code and category is None:
+        errors.append((400, unknown))
     lat_raw, long_raw = data.get("lat", ""), data.get("long", "")
     address = (data.get("address_string") or "").strip()
     address_id = (data.get("address_id") or "").strip()
@@ -230,23 +264,27 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         latitude = _coordinate("lat", lat_raw, 90, errors)
         longitude = _coordinate("long", long_raw, 180, errors)
     elif not address and not address_id:
-        errors.append((400, "A location is required: lat and long, address_string or address_id."))
+        errors.append(
+            (400, _("A location is required: lat and long, address_string or address_id."))
+        )
     description = (data.get("description") or "").strip()
     if len(description) > MAX_DESCRIPTION:
         errors.append(
-            (400, f"description has at most {MAX_DESCRIPTION} characters, got {len(description)}.")
+            (
+                400,
+                _("description has at most %(most)s characters, got %(count)s.")
+                % {"most": MAX_DESCRIPTION, "count": len(description)},
+            )
         )
     if errors:
         return render_errors(errors, fmt)
     assert category is not None
     try:
-        ticket = ticket_register(
-            actor=key.created_by,
-            channel=rules.Channel.OPEN311.value,
-            ticket_type=DEFAULT_TICKET_TYPE,
+        ticket = ticket_register_open311(
+            key=key,
+            category=category,
             # The service's name stands in for an empty description, which Open311 allows.
             description=description or category.name,
-            category=category,
             # No address register to resolve address_id against: it is kept as the address.
             address=(address or address_id)[:300],
             latitude=latitude,
@@ -258,11 +296,23 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         )
     except PermissionDenied:
         return render_errors(
-            [(403, "The api_key's creator is no longer a hotline operator; ask for a new key.")],
+            [
+                (
+                    403,
+                    _("The api_key's creator is no longer a hotline operator; ask for a new key."),
+                )
+            ],
             fmt,
         )
     except InvalidInput as error:
         return render_errors([(400, str(error))], fmt)
+    except IntegrityError:
+        # The category was deleted after this worker read the services (catalog.py): the
+        # foreign key refused the ticket. Read again; a code that is gone is unknown.
+        catalog.forget()
+        if catalog.service_category(code) is not None:
+            raise
+        return render_errors([(400, unknown)], fmt)
     item = {"service_request_id": ticket.number, "service_notice": "", "account_id": None}
     return render("posted", [item], fmt)
 
@@ -282,7 +332,7 @@ def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
         end = _parse_date("end_date", params["end_date"], errors)
     status = (params.get("status") or "").strip()
     if status not in {"", "open", "closed"}:
-        errors.append((400, f"status is open or closed, got {status!r}."))
+        errors.append((400, _("status is open or closed, got %(status)r.") % {"status": status}))
     if errors:
         return render_errors(errors, fmt)
     codes = [v.strip() for v in (params.get("service_code") or "").split(",") if v.strip()]
@@ -303,7 +353,7 @@ def request_detail(request: HttpRequest, number: str, fmt: str) -> HttpResponse:
     """``GET requests/{id}.{fmt}``: a list of one request, 404 if there is no such request."""
     ticket = _public_tickets().filter(number=number).first()
     if ticket is None:
-        return render_errors([(404, f"No service request {number!r}.")], fmt)
+        return render_errors([(404, _("No service request %(id)r.") % {"id": number})], fmt)
     return _render_requests([ticket], fmt)
 
 
@@ -311,7 +361,14 @@ def request_detail(request: HttpRequest, number: str, fmt: str) -> HttpResponse:
 def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     """``GET tokens/{token}.{fmt}``: never a match, since a POST returns the id itself."""
     return render_errors(
-        [(404, f"No token {token!r}: this server returns service_request_id directly.")], fmt
+        [
+            (
+                404,
+                _("No token %(token)r: this server returns service_request_id directly.")
+                % {"token": token},
+            )
+        ],
+        fmt,
     )
 
 
@@ -320,7 +377,7 @@ def request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
     """``GET servicerequestupdates.{fmt}`` (FixMyStreet extension): events in a time window."""
     params = request.GET
     if _key_of(params) is None:
-        return render_errors([(403, "A valid api_key is required; it is missing or revoked.")], fmt)
+        return render_errors([(403, _no_key())], fmt)
     errors: list[tuple[int, str]] = []
     start = end = None
     if params.get("start_date"):

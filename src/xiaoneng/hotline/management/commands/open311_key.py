@@ -1,8 +1,11 @@
-"""``xiaoneng open311-key NAME --by USERNAME``: create an Open311 API key for a client.
+"""``xiaoneng open311-key NAME [--by USERNAME]``: create an Open311 API key for a client.
 
 The key is printed once on stdout and never again: only its SHA-256 digest is stored.
-``--by`` names the hotline operator who creates the key; the requests posted with it are
-registered by that operator (``ticket_register`` accepts operators only).
+Without ``--by`` the key belongs to the system: whoever may run management commands on the
+server may create one, and the requests posted with it are registered with no actor, like a
+citizen's anonymous web request. ``--by`` names a hotline operator instead, who then
+registers the requests posted with the key (and the key stops working if they stop being an
+operator).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from xiaoneng.accounts.models import User
 from xiaoneng.core.errors import XiaonengError
@@ -22,16 +26,30 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", help="What the key is for, e.g. the client app.")
         parser.add_argument(
-            "--by", required=True, help="Username of the hotline operator creating the key."
+            "--by",
+            default=None,
+            help=(
+                "Username of the hotline operator who registers the key's requests; "
+                "without it the system registers them."
+            ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = User.objects.select_related("department").filter(username=options["by"]).first()
-        if actor is None:
-            raise CommandError(f"No user {options['by']!r}.")
+        actor = None
+        if options["by"] is not None:
+            actor = User.objects.select_related("department").filter(username=options["by"]).first()
+            if actor is None:
+                raise CommandError(
+                    _("--by names an existing user, got %(username)r.")
+                    % {"username": options["by"]}
+                )
         try:
             key, raw = open311_key_create(actor=actor, name=options["name"])
         except XiaonengError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(raw)
-        self.stderr.write(f"Open311 key {key.pk} {key.name!r}: shown once, store it now.")
+        # On stderr, so that `KEY=$(xiaoneng open311-key app)` captures the key alone.
+        self.stderr.write(
+            _("Open311 key %(id)s %(name)r created: it is shown once, store it now.")
+            % {"id": key.pk, "name": key.name}
+        )
