@@ -7,7 +7,8 @@ department), and returns what a selector computed. Errors answer in the one shap
 ``core.api``: ``{"error": {"code", "message", "details"}}`` — 400 bad input, 403 not allowed.
 
 * ``GET /api/v1/kpis/`` — the office: the city or any department (``department``); a head:
-  their own department (another is 403).
+  their own department (another is 403). ``include=hotline`` adds the 12345 hotline's
+  figures under ``hotline``.
 * ``GET /api/v1/kpis/departments/`` — the office: every department's figures.
 * ``GET /api/v1/ranking/`` — the office: the department ranking (``weights`` optional).
 * ``GET /api/v1/kpis/definitions/`` — the office and heads: every formula (docs/kpis.md).
@@ -30,6 +31,7 @@ from rest_framework.views import APIView
 from xiaoneng.core.api import ErrorSerializer
 from xiaoneng.core.errors import InvalidInput
 from xiaoneng.dashboard import rules, selectors
+from xiaoneng.hotline.api import HotlineKpisSerializer
 
 TAGS = ["kpis"]
 
@@ -82,6 +84,9 @@ KpisSerializer = type(
     {
         **_KPI_FIELDS,
         **_EXTRA_FIELDS,
+        "hotline": HotlineKpisSerializer(
+            required=False, help_text="The 12345 hotline's figures; only with include=hotline."
+        ),
         "__doc__": "The KPIs: each field's description gives its formula (docs/kpis.md).",
     },
 )
@@ -92,6 +97,7 @@ DepartmentKpisSerializer = type(
         "department_id": serializers.IntegerField(),
         "code": serializers.CharField(help_text="Department code (部门编码)."),
         "name": serializers.CharField(),
+        "hotline": None,  # not in the per-department rows
         "__doc__": "One department's KPIs.",
     },
 )
@@ -173,6 +179,23 @@ def _date_param(request: Request, name: str) -> dt.date | None:
         ) from None
 
 
+INCLUDES = ("hotline",)
+
+
+def _include(request: Request) -> set[str]:
+    """The optional blocks asked for with ``include`` (comma-separated)."""
+    raw = request.query_params.get("include", "")
+    asked = {part.strip() for part in raw.split(",") if part.strip()}
+    unknown = sorted(asked - set(INCLUDES))
+    if unknown:
+        raise InvalidInput(
+            _("'include' may name %(known)s, got %(value)r.")
+            % {"known": ", ".join(INCLUDES), "value": raw},
+            details={"parameter": "include", "value": raw},
+        )
+    return asked
+
+
 def _period(request: Request) -> tuple[dt.date | None, dt.date | None]:
     date_from, date_to = _date_param(request, "from"), _date_param(request, "to")
     rules.check_period(date_from, date_to)
@@ -213,6 +236,13 @@ class KpisApi(APIView):
             ),
             FROM,
             TO,
+            OpenApiParameter(
+                "include",
+                str,
+                description="hotline: add the 12345 hotline's figures under the key "
+                "hotline (docs/hotline.md, KPIs). Off by default, so the figures above keep "
+                "their fixed number of queries.",
+            ),
         ],
         responses={
             200: KpisSerializer,
@@ -228,13 +258,19 @@ class KpisApi(APIView):
         date_from, date_to = _period(request)
         code = request.query_params.get("department", "").strip() or None
         department = selectors.kpi_department_for_user(request.user, code)
-        return Response(
-            selectors.kpis(
+        include = _include(request)
+        figures = selectors.kpis(
+            department_id=department.pk if department else None,
+            date_from=date_from,
+            date_to=date_to,
+        )
+        if "hotline" in include:
+            figures["hotline"] = selectors.hotline_kpis(
                 department_id=department.pk if department else None,
                 date_from=date_from,
                 date_to=date_to,
             )
-        )
+        return Response(figures)
 
 
 class DepartmentKpisApi(APIView):

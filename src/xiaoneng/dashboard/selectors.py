@@ -36,6 +36,7 @@ from xiaoneng.catalog.models import Material, Matter, MatterKind, MatterStatus, 
 from xiaoneng.clocks.models import Clock, StateChoice, WarningChoice
 from xiaoneng.core.errors import InvalidInput, NotFound, PermissionDenied
 from xiaoneng.dashboard import rules
+from xiaoneng.hotline import kpi_selectors as hotline_kpi_selectors
 from xiaoneng.ratings.models import AppealStateChoice, Rating, Rectification
 from xiaoneng.ratings.models import RectificationStateChoice as RectState
 
@@ -719,3 +720,28 @@ def department_ranking(
             }
         )
     return out
+
+
+# -- the 12345 hotline ---------------------------------------------------------------------------
+
+
+def hotline_kpis(
+    *,
+    department_id: int | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> dict[str, Any]:
+    """The 12345 hotline's figures for the dashboard's period and department (issue 5 §5).
+
+    Computed by the hotline room, :func:`xiaoneng.hotline.kpi_selectors.hotline_kpis`
+    (formulas in :mod:`xiaoneng.hotline.kpi_rules`; docs/hotline.md, "API and KPIs"): a
+    cohort of the tickets *registered* in the period, and for a department the tickets it
+    handles now. Rates are fractions 0–1, or ``None`` when the denominator is 0.
+
+    Raises:
+        InvalidInput: the period ends before it starts.
+    """
+    rules.check_period(date_from, date_to)
+    return hotline_kpi_selectors.hotline_kpis(
+        department_id=department_id, date_from=date_from, date_to=date_to
+    )

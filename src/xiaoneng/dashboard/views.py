@@ -9,8 +9,9 @@ Who sees what (one access function, :func:`dashboard_scope`, used by every view 
 * everyone else is refused (403); anonymous visitors are sent to sign in.
 
 Every figure comes from :mod:`xiaoneng.dashboard.selectors` (``kpis``, ``kpis_by_department``,
-``department_ranking``) and the clocks room's selectors; this module only parses the
-filters, checks access and lays the figures out. Nothing is written (ARCHITECTURE.md §3).
+``department_ranking``, ``hotline_kpis`` for the 12345 hotline section laid out by
+:mod:`xiaoneng.dashboard.hotline`) and the clocks room's selectors; this module only parses
+the filters, checks access and lays the figures out. Nothing is written (ARCHITECTURE.md §3).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from xiaoneng.clocks.models import Clock
 from xiaoneng.core import errors
 from xiaoneng.core.errors import InvalidInput
 from xiaoneng.core.masking import mask_text
-from xiaoneng.dashboard import reports, rules, selectors
+from xiaoneng.dashboard import hotline, reports, rules, selectors
 from xiaoneng.supervision.services.warnings import kind_label
 
 # Rows shown per list on the late-items page; the count above each list is the full one.
@@ -197,6 +198,7 @@ ITEM_PAGES: dict[str, tuple[str, str | None]] = {
     "applications.application": ("applications:detail", "pk"),
     "ratings.rectification": ("ratings:rectification-list", None),
     "supervision.supervisiontask": ("supervision:task-detail", "pk"),
+    "hotline.ticket": ("hotline:ticket", "pk"),
 }
 
 
@@ -286,8 +288,9 @@ def _department_rows(
 @login_required
 @require_GET
 def dashboard_home(request: HttpRequest) -> HttpResponse:
-    """KPI cards, charts by department, the ranking, the calendar's coverage and the
-    provisional due dates, for the period and department the filters choose."""
+    """KPI cards, charts by department, the ranking, the 12345 hotline's figures, the
+    calendar's coverage and the provisional due dates, for the period and department the
+    filters choose."""
     scope = dashboard_scope(request.user)
     today = timezone.localdate()
     filters = parse_filters(request.GET, today=today)
@@ -327,6 +330,9 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
         urlencode({"department": department.code}) if department and scope.is_office else ""
     )
     weights = reports.ranking_weights()
+    hotline_figures = selectors.hotline_kpis(
+        department_id=department.pk if department else None, date_from=start, date_to=end
+    )
     return render(
         request,
         "dashboard/home.html",
@@ -375,6 +381,7 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
                 for fmt in ("pdf", "xlsx")
             ],
             "bulletin_query": bulletin_query,
+            "hotline": hotline.hotline_section(hotline_figures),
         },
     )
 

@@ -34,11 +34,16 @@ def _rectification_url(object_id: str) -> str:
     return f"{reverse('ratings:rectification-list')}#rectification-{object_id}"
 
 
+def _hotline_ticket_url(object_id: str) -> str:
+    return reverse("hotline:ticket", kwargs={"pk": object_id})
+
+
 #: Where the page of a tracked item is, by ``app_label.model`` of its content type. Rooms with
 #: item pages add theirs here (hotline tickets, supervision tasks…); others show no link.
 ITEM_URLS: dict[str, Callable[[str], str]] = {
     "applications.application": _application_url,
     "ratings.rectification": _rectification_url,
+    "hotline.ticket": _hotline_ticket_url,
 }
 
 

@@ -4,10 +4,14 @@
  * package-lock.json by `make install`; no CDN). The figures come from the page
  * (json_script "dashboard-chart-data"), which also shows every one of them in tables, so the
  * page reads the same without JavaScript. Clicking a department's column in the clocks chart
- * opens its late items.
+ * opens its late items. The 12345 hotline section has two charts of its own (drawHotline).
  */
 (function () {
   "use strict";
+
+  // The 12345 hotline section draws its own charts first: it has figures even when no
+  // department has applications or clocks to chart.
+  drawHotline();
 
   var source = document.getElementById("dashboard-chart-data");
   if (!source || typeof window.echarts === "undefined") {
@@ -109,6 +113,55 @@
     Object.keys(charts).forEach(function (id) { charts[id].resize(); });
   });
   // For the browser tests and anyone scripting the page: the chart instances by element id.
-  window.xiaonengCharts = charts;
+  window.xiaonengCharts = Object.assign(window.xiaonengCharts || {}, charts);
   document.getElementById("charts").setAttribute("data-rendered", "true");
+
+  /* The hotline's tickets by channel (a pie) and its hot topics (bars), from the json_script
+   * "dashboard-hotline-data"; the section's tables show the same figures. */
+  function drawHotline() {
+    var hotlineSource = document.getElementById("dashboard-hotline-data");
+    var section = document.getElementById("hotline");
+    if (!hotlineSource || !section || typeof window.echarts === "undefined") {
+      return;
+    }
+    var hotline = JSON.parse(hotlineSource.textContent);
+    var hotlineLabels = hotline.labels || {};
+    var drawn = {};
+    var pieElement = document.getElementById("chart-hotline-channels");
+    if (pieElement && (hotline.channels || []).length) {
+      drawn["chart-hotline-channels"] = window.echarts.init(pieElement, null, { renderer: "canvas" });
+      drawn["chart-hotline-channels"].setOption({
+        tooltip: { trigger: "item", formatter: "{b}: {c} ({d} %)" },
+        legend: { bottom: 0, type: "scroll" },
+        series: [{
+          name: hotlineLabels.channels,
+          type: "pie",
+          radius: ["35%", "65%"],
+          data: hotline.channels.map(function (row) { return { name: row.name, value: row.value }; })
+        }]
+      });
+    }
+    var barElement = document.getElementById("chart-hotline-topics");
+    var topics = (hotline.topics || []).slice().reverse();  // largest on top
+    if (barElement && topics.length) {
+      drawn["chart-hotline-topics"] = window.echarts.init(barElement, null, { renderer: "canvas" });
+      drawn["chart-hotline-topics"].setOption({
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        grid: { left: 8, right: 24, top: 16, bottom: 8, containLabel: true },
+        xAxis: { type: "value", minInterval: 1 },
+        yAxis: { type: "category", data: topics.map(function (row) { return row.name; }) },
+        series: [{
+          name: hotlineLabels.topics,
+          type: "bar",
+          data: topics.map(function (row) { return row.value; }),
+          itemStyle: { color: "#1f5fa8" }
+        }]
+      });
+    }
+    window.addEventListener("resize", function () {
+      Object.keys(drawn).forEach(function (id) { drawn[id].resize(); });
+    });
+    window.xiaonengCharts = Object.assign(window.xiaonengCharts || {}, drawn);
+    section.setAttribute("data-rendered", "true");
+  }
 })();
