@@ -5,7 +5,17 @@ from __future__ import annotations
 from xiaoneng.demo.models import DemoBuild
 
 # The demo accounts of the README; they exist only in a database that holds the demo city.
-DEMO_USERNAMES = ("citizen", "enterprise", "window", "reviewer", "head", "office", "admin", "bank")
+DEMO_USERNAMES = (
+    "citizen",
+    "enterprise",
+    "window",
+    "reviewer",
+    "head",
+    "office",
+    "admin",
+    "bank",
+    "operator",
+)
 
 
 def demo_is_built() -> bool:

@@ -78,8 +78,9 @@ def demo_build(
     With ``activity``, the city also gets a recent season of applications, ratings and
     rectifications, replayed day by day through the services
     (:func:`xiaoneng.demo.activity.demo_build_activity`). The efficiency office's supervision
-    tasks and accountability cases follow (:mod:`xiaoneng.demo.supervision`). Everything is
-    one transaction, so
+    tasks and accountability cases follow (:mod:`xiaoneng.demo.supervision`), then the 12345
+    hotline (:mod:`xiaoneng.demo.hotline`: its tables always, its tickets with ``activity``).
+    Everything is one transaction, so
     the :class:`DemoBuild` mark exists only when the whole build succeeded.
 
     Raises:
@@ -107,6 +108,8 @@ def demo_build(
             summary.extra["activity"] = demo_build_activity(
                 seed=seed, scale=scale, progress=progress
             )
+            # The season registers its officers and online applicants too.
+            summary.users += int(summary.extra["activity"].get("accounts_registered", 0))
             # The efficiency office's ledger: 2018–2019 items (S18), today's tasks and cases.
             from xiaoneng.demo.supervision import demo_build_supervision
 
@@ -116,6 +119,14 @@ def demo_build(
                 "current": supervision["current"],
                 "cases": supervision["cases"],
             }
+        # The 12345 hotline: its tables always (the browser tests and a quick build use
+        # them), its season of tickets with the activity, after the supervision ledger.
+        from xiaoneng.demo.hotline import demo_build_hotline
+
+        hotline = demo_build_hotline(seed=seed, scale=scale, progress=progress, activity=activity)
+        summary.departments += int(hotline["departments_added"])
+        summary.users += int(hotline["accounts_registered"])
+        summary.extra["hotline"] = hotline
         build = DemoBuild.objects.create(
             seed=seed,
             scale=scale,

@@ -31,8 +31,9 @@ class Command(BaseCommand):
             "--no-activity",
             action="store_true",
             help=(
-                "build the city without its recent activity: the season of applications "
-                "and the supervision tasks (faster)"
+                "build the city without its recent activity: the season of applications, "
+                "the supervision tasks and the hotline's tickets (faster; the hotline's "
+                "tables and operators are still built)"
             ),
         )
         parser.add_argument(
@@ -85,3 +86,19 @@ class Command(BaseCommand):
                 f"({season['open_yellow']} yellow, {season['open_red']} red), "
                 f"{season['ratings']} ratings ({season['bad_reviews']} bad reviews)."
             )
+        hotline = summary.extra.get("hotline")
+        if hotline:
+            self.stdout.write(
+                f"12345 hotline: {hotline['categories']} categories, {hotline['old_numbers']} "
+                f"old numbers, {hotline['articles']} articles, {hotline['routing_rules']} "
+                f"routing rules; {hotline['tickets']} tickets ({hotline['closed']} closed, "
+                f"{hotline['to_dispatch']} to dispatch, {hotline['in_departments']} in "
+                f"departments, {hotline['to_visit']} to visit back; {hotline['open_yellow']} "
+                f"yellow, {hotline['open_red']} red)."
+            )
+            if "dispatch_model_accuracy" in hotline:
+                self.stdout.write(
+                    "Dispatch classifier trained on the closed tickets: held-out accuracy "
+                    f"{hotline['dispatch_model_accuracy']:.1%}, top-3 "
+                    f"{hotline['dispatch_model_top3_accuracy']:.1%}."
+                )
