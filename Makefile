@@ -29,6 +29,7 @@ messages: install
 
 migrate: install messages
 	$(BIN)/xiaoneng migrate --no-input -v 1
+	$(BIN)/xiaoneng createcachetable
 
 demo: migrate
 	$(BIN)/xiaoneng demo --if-empty

@@ -101,8 +101,9 @@ INSTALLED_APPS = [
     "xiaoneng.licenses",
     "xiaoneng.applications",
     "xiaoneng.ratings",
-    "xiaoneng.hotline",
     "xiaoneng.supervision",
+    # After supervision: a ticket can be escalated into a supervision task.
+    "xiaoneng.hotline",
     "xiaoneng.dashboard",
     "xiaoneng.portal",
     "xiaoneng.demo",
@@ -298,7 +299,35 @@ SCHEDULED_JOBS = [
         "xiaoneng.supervision.services.tasks.supervision_tasks_escalate_overdue",
         3600,
     ),
+    # Routing rules that point at a department no longer active are switched off and
+    # audited (suggestions skip them at once; this records it).
+    (
+        "hotline.switch-off-rules",
+        "xiaoneng.hotline.services.routing.routing_rules_switch_off_inactive",
+        3600,
+    ),
 ]
+
+# A cache shared by every web worker (gunicorn runs several processes): the hotline's
+# lookup and search throttles count attempts here, so the limits hold across workers.
+# The table is made by `xiaoneng createcachetable` (`make migrate`; the test runner makes it).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "xiaoneng_cache",
+    }
+}
+
+# The 12345 hotline (docs/hotline.md).
+HOTLINE_CENTRE_DEPARTMENT_CODE = os.environ.get("HOTLINE_CENTRE_DEPARTMENT_CODE", "12345")
+HOTLINE_MAX_REOPENS = int(os.environ.get("HOTLINE_MAX_REOPENS", "1"))
+# Requests one address may file on the public web form per hour.
+HOTLINE_WEB_SUBMITS_PER_HOUR = int(os.environ.get("HOTLINE_WEB_SUBMITS_PER_HOUR", "20"))
+HOTLINE_UPLOAD_MAX_BYTES = int(os.environ.get("HOTLINE_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+# Anonymous knowledge-base searches per client (the citizen form searches as they type).
+# "off" switches the limit off.
+_search_rate = os.environ.get("HOTLINE_ARTICLE_SEARCH_RATE", "300/min").strip()
+HOTLINE_ARTICLE_SEARCH_RATE = None if _search_rate.lower() in {"", "off", "none"} else _search_rate
 
 # The address the public reaches the platform at: printed on e-license PDFs (QR code and
 # verification link). Set it to the real host name in production.
