@@ -34,7 +34,8 @@ from xiaoneng.core.api import ErrorSerializer, StandardPagination
 from xiaoneng.core.errors import InvalidInput, PermissionDenied
 from xiaoneng.core.masking import mask_id_number, mask_phone, mask_text
 from xiaoneng.hotline import kpi_selectors, rules
-from xiaoneng.hotline.models import Ticket, TicketAttachment, TicketCategory, TicketEvent
+from xiaoneng.hotline.api_common import category_by_code, department_by_code, valid
+from xiaoneng.hotline.models import Ticket, TicketAttachment, TicketEvent
 from xiaoneng.hotline.selectors import tickets as selectors
 from xiaoneng.hotline.services import tickets as services
 
@@ -364,12 +365,6 @@ def _ticket_named(user: Any, value: str) -> Ticket:
     return ticket
 
 
-def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 @extend_schema(tags=TAGS)
 class TicketListApi(ListAPIView[Ticket]):
     """Tickets the caller may see, newest first; operators register new ones here."""
@@ -405,16 +400,8 @@ class TicketListApi(ListAPIView[Ticket]):
         responses={201: TicketDetailSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        data = _valid(TicketRegisterSerializer, request.data)
-        code = data.pop("category", None)
-        category = None
-        if code:
-            category = TicketCategory.objects.filter(code=code).first()
-            if category is None:
-                raise InvalidInput(
-                    _("category: no category with code %(code)s.") % {"code": code},
-                    details={"field": "category", "value": code},
-                )
+        data = valid(TicketRegisterSerializer, request.data)
+        category = category_by_code(data.pop("category", None))
         ticket = services.ticket_register(actor=request.user, category=category, **data)
         ticket = selectors.ticket_for_user(request.user, ticket.pk)
         body = TicketDetailSerializer(ticket, context={"request": request}).data
@@ -444,7 +431,7 @@ class _TicketActionApi(APIView):
 
     def post(self, request: Request, pk: int) -> Response:
         ticket = selectors.ticket_for_user(request.user, pk)
-        data = _valid(self.input_serializer, request.data)
+        data = valid(self.input_serializer, request.data)
         # The service's answer, not a fresh read: a department that sends a ticket back no
         # longer sees it, yet is told what it did.
         ticket = self.act(request.user, ticket, data)
@@ -495,13 +482,8 @@ class TicketDispatchApi(_TicketActionApi):
         return super().post(request, pk)
 
     def act(self, actor: Any, ticket: Ticket, data: dict[str, Any]) -> Ticket:
-        code = data["department"]
-        department = Department.objects.filter(code=code).first()
-        if department is None:
-            raise InvalidInput(
-                _("department: no department with code %(code)s.") % {"code": code},
-                details={"field": "department", "value": code},
-            )
+        department = department_by_code(data["department"])
+        assert department is not None  # the serializer requires the code
         return services.ticket_dispatch(actor=actor, ticket=ticket, department=department)
 
 
@@ -623,7 +605,7 @@ class TicketAttachmentsApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         ticket = selectors.ticket_for_user_or_reporter(request.user, pk)
-        data = _valid(AttachmentUploadSerializer, request.data)
+        data = valid(AttachmentUploadSerializer, request.data)
         row = services.ticket_attach(actor=request.user, ticket=ticket, upload=data["file"])
         body = TicketAttachmentSerializer(row, context={"request": request}).data
         return Response(body, status=201)
@@ -669,7 +651,7 @@ class HotlineKpisApi(APIView):
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
-        query = _valid(
+        query = valid(
             KpiQuerySerializer,
             {
                 key: value
@@ -691,14 +673,7 @@ class HotlineKpisApi(APIView):
 
     @staticmethod
     def _department_id(user: Any, code: str | None) -> int | None:
-        department = None
-        if code:
-            department = Department.objects.filter(code=code).first()
-            if department is None:
-                raise InvalidInput(
-                    _("department: no department with code %(code)s.") % {"code": code},
-                    details={"field": "department", "value": code},
-                )
+        department = department_by_code(code)
         if services.is_operator(user):
             return department.pk if department is not None else None
         if user.role == Role.HEAD and user.department_id is not None:

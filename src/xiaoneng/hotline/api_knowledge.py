@@ -34,10 +34,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from xiaoneng.accounts.models import Department
 from xiaoneng.core.api import ErrorSerializer
-from xiaoneng.core.errors import InvalidInput, NotFound
-from xiaoneng.hotline.models import Article, TicketCategory
+from xiaoneng.core.errors import NotFound
+from xiaoneng.hotline.api_common import category_by_code, department_by_code, valid
+from xiaoneng.hotline.models import Article
 from xiaoneng.hotline.selectors import knowledge as selectors
 from xiaoneng.hotline.services import knowledge as services
 
@@ -155,43 +155,6 @@ class ArticleWriteSerializer(serializers.Serializer):
     )
 
 
-def _valid(
-    serializer_class: type[serializers.Serializer], data: Any, *, partial: bool = False
-) -> dict[str, Any]:
-    serializer = serializer_class(data=data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def category_by_code(code: str | None) -> TicketCategory | None:
-    """The category with ``code``; ``None`` for an empty code.
-
-    Raises:
-        InvalidInput: no category has the code.
-    """
-    if not code:
-        return None
-    category = TicketCategory.objects.filter(code=code).first()
-    if category is None:
-        raise InvalidInput(
-            _("category: no category with code %(code)s.") % {"code": code},
-            details={"field": "category", "value": code},
-        )
-    return category
-
-
-def _department_by_code(code: str | None) -> Department | None:
-    if not code:
-        return None
-    department = Department.objects.filter(code=code).first()
-    if department is None:
-        raise InvalidInput(
-            _("department: no department with code %(code)s.") % {"code": code},
-            details={"field": "department", "value": code},
-        )
-    return department
-
-
 def _article(pk: int) -> Article:
     article = Article.objects.select_related("category", "department").filter(pk=pk).first()
     if article is None:
@@ -231,7 +194,7 @@ class ArticleListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
-        query = _valid(
+        query = valid(
             ArticleSearchQuerySerializer,
             {
                 key: params[key]
@@ -253,14 +216,14 @@ class ArticleListApi(APIView):
     def post(self, request: Request) -> Response:
         # Refused before the input is read: a citizen learns nothing about the fields.
         selectors.require_article_editor(request.user)
-        data = _valid(ArticleWriteSerializer, request.data)
+        data = valid(ArticleWriteSerializer, request.data)
         article = services.article_create(
             actor=request.user,
             title=data["title"],
             body=data["body"],
             keywords=data.get("keywords", ""),
             category=category_by_code(data.get("category")),
-            department=_department_by_code(data.get("department")),
+            department=department_by_code(data.get("department")),
         )
         return Response(ArticleSerializer(article).data, status=201)
 
@@ -285,14 +248,14 @@ class ArticleDetailApi(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         selectors.require_article_editor(request.user)
         article = _article(pk)
-        data = _valid(ArticleWriteSerializer, request.data, partial=True)
+        data = valid(ArticleWriteSerializer, request.data, partial=True)
         changes: dict[str, Any] = {
             key: data[key] for key in ("title", "body", "keywords") if key in data
         }
         if "category" in data:
             changes["category"] = category_by_code(data["category"])
         if "department" in data:
-            changes["department"] = _department_by_code(data["department"])
+            changes["department"] = department_by_code(data["department"])
         article = services.article_update(actor=request.user, article=article, **changes)
         return Response(ArticleSerializer(article).data)
 

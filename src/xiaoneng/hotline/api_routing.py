@@ -28,7 +28,8 @@ from xiaoneng.accounts.models import Department
 from xiaoneng.core.api import ErrorSerializer
 from xiaoneng.core.errors import InvalidInput, NotFound, PermissionDenied
 from xiaoneng.hotline.api import TicketDepartmentSerializer
-from xiaoneng.hotline.models import DispatchModel, RoutingRule, TicketCategory
+from xiaoneng.hotline.api_common import category_by_code, department_by_code, valid
+from xiaoneng.hotline.models import DispatchModel, RoutingRule
 from xiaoneng.hotline.selectors import routing as selectors
 from xiaoneng.hotline.selectors.tickets import ticket_for_user
 from xiaoneng.hotline.services import routing as services
@@ -48,34 +49,6 @@ def _require_operator(user: Any) -> None:
         raise PermissionDenied(
             _("Only hotline operators and the efficiency office use dispatch suggestions.")
         )
-
-
-def _category(code: str | None) -> TicketCategory | None:
-    if not code:
-        return None
-    category = TicketCategory.objects.filter(code=code).first()
-    if category is None:
-        raise InvalidInput(
-            _("category: no category with code %(code)s.") % {"code": code},
-            details={"field": "category", "value": code},
-        )
-    return category
-
-
-def _department(code: str) -> Department:
-    department = Department.objects.filter(code=code).first()
-    if department is None:
-        raise InvalidInput(
-            _("department: no department with code %(code)s.") % {"code": code},
-            details={"field": "department", "value": code},
-        )
-    return department
-
-
-def _valid(serializer_class: type[serializers.Serializer], data: Any, **kwargs: Any) -> Any:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _department_ref(department: Department) -> dict[str, Any]:
@@ -127,10 +100,10 @@ class SuggestionsApi(APIView):
     )
     def get(self, request: Request) -> Response:
         _require_operator(request.user)
-        query = _valid(SuggestionQuerySerializer, request.query_params)
+        query = valid(SuggestionQuerySerializer, request.query_params)
         suggestions = selectors.dispatch_suggestions(
             description=query["description"],
-            category=_category(query["category"]),
+            category=category_by_code(query["category"]),
             district=query["district"],
         )
         return Response(_suggestions(suggestions))
@@ -201,9 +174,9 @@ def _rule_fields(data: dict[str, Any]) -> dict[str, Any]:
     """Service arguments from validated input: codes turned into rows."""
     fields = dict(data)
     if "category" in fields:
-        fields["category"] = _category(fields["category"])
+        fields["category"] = category_by_code(fields["category"])
     if "department" in fields:
-        fields["department"] = _department(fields["department"])
+        fields["department"] = department_by_code(fields["department"])
     return fields
 
 
@@ -232,7 +205,7 @@ class RoutingRuleListApi(APIView):
     )
     def post(self, request: Request) -> Response:
         _require_operator(request.user)
-        data = _rule_fields(dict(_valid(RoutingRuleInputSerializer, request.data)))
+        data = _rule_fields(dict(valid(RoutingRuleInputSerializer, request.data)))
         if "active" in data:
             raise InvalidInput(
                 _("active: a new rule is always on; switch it off with PATCH."),
@@ -254,7 +227,7 @@ class RoutingRuleDetailApi(APIView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         rule = _rule_for(request.user, pk)
-        data = _rule_fields(dict(_valid(RoutingRuleInputSerializer, request.data, partial=True)))
+        data = _rule_fields(dict(valid(RoutingRuleInputSerializer, request.data, partial=True)))
         rule = services.routing_rule_update(actor=request.user, rule=rule, **data)
         return Response(RoutingRuleSerializer(rule).data)
 
