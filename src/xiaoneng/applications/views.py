@@ -200,8 +200,18 @@ def _int(request: HttpRequest, name: str) -> int:
         ) from None
 
 
+def _whole_numbers(values: list[str]) -> list[int]:
+    """The values that are ids (ASCII digits that fit a 64-bit column); the rest are ignored.
+
+    ``str.isdigit`` alone is not enough: ``"²".isdigit()`` is true and ``int("²")`` fails.
+    """
+    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 18]
+
+
 def _hand_over(request: HttpRequest, application: Application) -> Application:
-    officer = User.objects.filter(pk=request.POST.get("to_officer") or 0).first()
+    officer = User.objects.filter(
+        pk=_int(request, "to_officer") if request.POST.get("to_officer") else 0
+    ).first()
     if officer is None:
         from xiaoneng.core.errors import InvalidInput
 
@@ -221,7 +231,7 @@ ACTIONS: dict[str, Callable[[HttpRequest, Application], Any]] = {
         actor=r.user,
         application=a,
         reason=_reason(r),
-        materials=[int(m) for m in r.POST.getlist("materials") if m.isdigit()],
+        materials=_whole_numbers(r.POST.getlist("materials")),
         items=[x.strip() for x in r.POST.get("items", "").splitlines() if x.strip()],
     ),
     "supplement": lambda r, a: services.application_supplement(actor=r.user, application=a),
@@ -286,7 +296,7 @@ def upload(request: HttpRequest, pk: Any) -> HttpResponse:
             application=application,
             file=file,
             name=file.name or "upload",
-            material=int(request.POST["material"]) if request.POST.get("material") else None,
+            material=_int(request, "material") if request.POST.get("material") else None,
             size=file.size,
         )
     except XiaonengError as exc:
@@ -385,7 +395,7 @@ def walk_in(request: HttpRequest) -> HttpResponse:
         list(matter.current_version.materials.all()) if matter and matter.current_version else []
     )
     if request.method == "POST" and request.POST.get("step") == "register":
-        promised = [int(m) for m in request.POST.getlist("commitments") if m.isdigit()]
+        promised = _whole_numbers(request.POST.getlist("commitments"))
         accept = request.POST.get("accept") == "on"
         try:
             # A promise signed on paper at the window is recorded before acceptance, so the
@@ -400,9 +410,7 @@ def walk_in(request: HttpRequest) -> HttpResponse:
                     form={"contact_phone": values["contact_phone"]}
                     if values["contact_phone"]
                     else {},
-                    paper_materials=[
-                        int(m) for m in request.POST.getlist("paper_materials") if m.isdigit()
-                    ],
+                    paper_materials=_whole_numbers(request.POST.getlist("paper_materials")),
                     accept=accept and not promised,
                     idempotency_key=request.POST.get("idempotency_key", "")[:64],
                 )

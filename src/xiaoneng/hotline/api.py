@@ -29,6 +29,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xiaoneng.accounts.models import Department, Role
+from xiaoneng.accounts.rules import validate_resident_id
 from xiaoneng.clocks.selectors import clock_as_dict, clock_of_item
 from xiaoneng.core.api import ErrorSerializer, StandardPagination
 from xiaoneng.core.errors import InvalidInput, PermissionDenied
@@ -256,16 +257,30 @@ def _choice(enum: Any) -> list[str]:
 class TicketRegisterSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=_choice(rules.Channel))
     ticket_type = serializers.ChoiceField(choices=_choice(rules.TicketType))
-    description = serializers.CharField()
+    # The same limits as the web form and Open311 (4000), and as the columns below.
+    description = serializers.CharField(max_length=4000)
     urgency = serializers.ChoiceField(
         choices=_choice(rules.Urgency), default=rules.Urgency.ORDINARY.value
     )
     category = serializers.CharField(required=False, help_text="Category code (分类编码).")
-    address = serializers.CharField(required=False, allow_blank=True, default="")
-    district = serializers.CharField(required=False, allow_blank=True, default="")
-    reporter_name = serializers.CharField(required=False, allow_blank=True, default="")
-    reporter_phone = serializers.CharField(required=False, allow_blank=True, default="")
+    address = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    district = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
+    reporter_name = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=100
+    )
+    reporter_phone = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=20
+    )
     reporter_id_number = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate_reporter_id_number(self, value: str) -> str:
+        """Optional; when given, a valid resident ID number (check character, birth date)."""
+        if not value.strip():
+            return ""
+        try:
+            return validate_resident_id(value)
+        except InvalidInput as error:
+            raise serializers.ValidationError(error.message) from error
 
 
 class ReasonSerializer(serializers.Serializer):

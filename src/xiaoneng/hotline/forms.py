@@ -13,6 +13,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from xiaoneng.accounts.rules import validate_resident_id
+from xiaoneng.core.errors import InvalidInput
 from xiaoneng.hotline import rules
 from xiaoneng.hotline.models import HotlineNumber, TicketCategory
 from xiaoneng.hotline.views import labels
@@ -161,6 +163,12 @@ class RegisterForm(_TicketFields):
                 % {"count": len(text)},
                 code="id_number",
             )
+        if text:
+            # The right shape is not enough: the birth date and check character must hold too.
+            try:
+                validate_resident_id(text)
+            except InvalidInput as error:
+                raise forms.ValidationError(error.message, code="id_number") from error
         return text
 
     def channel_and_number(self) -> tuple[str, HotlineNumber | None]:

@@ -9,6 +9,7 @@ six-digit code cannot be found by trying them all.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -199,7 +200,8 @@ def lookup(request: HttpRequest) -> HttpResponse:
                 status = 404
             else:
                 found = public.public_view(ticket)
-    elif request.GET.get("mine", "").isdigit():
+    elif re.fullmatch(r"[0-9]{1,18}", request.GET.get("mine", "")):
+        # ASCII digits only: "²".isdigit() is true, and int("²") fails.
         own = {t.pk: t for t in mine}.get(int(request.GET["mine"]))
         if own is not None:
             found = public.public_view(own)

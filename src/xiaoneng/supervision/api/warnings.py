@@ -9,6 +9,7 @@ listed here are mounted under /api/v1/ by ../api_urls.py.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, path
@@ -114,7 +115,7 @@ def _department(params: Any) -> int | None:
     raw = params.get("department", "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not re.fullmatch(r"[0-9]{1,18}", raw):  # not str.isdigit: "²" is a digit to it
         raise InvalidInput(
             _("'department' is a department id (a whole number), got %(value)r.") % {"value": raw},
             details={"parameter": "department", "value": raw},

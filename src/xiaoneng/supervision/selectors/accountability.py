@@ -93,7 +93,10 @@ def cases_for_user(
         qs = qs.filter(state=wanted)
     if unit not in (None, ""):
         try:
-            qs = qs.filter(responsible_unit_id=int(str(unit)))
+            unit_id = int(str(unit))
+            if not -(2**63) <= unit_id < 2**63:  # no id column holds it: the database would fail
+                raise ValueError(unit)
+            qs = qs.filter(responsible_unit_id=unit_id)
         except ValueError:
             raise InvalidInput(
                 _("'unit' is a department id, got %(value)r.") % {"value": unit},

@@ -164,6 +164,8 @@ def tasks_for_user(
     if unit not in (None, ""):
         try:
             unit_id = int(str(unit))
+            if not -(2**63) <= unit_id < 2**63:  # no id column holds it: the database would fail
+                raise ValueError(unit)
         except ValueError:
             raise InvalidInput(
                 _("'unit' is a department id, got %(value)r.") % {"value": unit},

@@ -39,6 +39,8 @@ from xiaoneng.supervision.selectors import accountability as selectors
 from xiaoneng.supervision.selectors.tasks import is_office
 from xiaoneng.supervision.services.tasks import _next_number, _site_language, check_step_day
 
+TITLE_MAX = 200  # AccountabilityCase.title's length
+
 NUMBER_PREFIX = "WZ"  # 问责
 CASE_PATH = "/office/accountability/cases/{pk}/"
 
@@ -259,11 +261,18 @@ def accountability_case_open(
     if unit is None:
         raise InvalidInput(_("Name the responsible unit."), details={"field": "responsible_unit"})
     day = check_step_day(on, actor=actor, today=today, earliest=earliest, what=_("The opening"))
-    heading = (title or "").strip() or (task.title if task is not None else str(clock))
+    heading = (title or "").strip()
+    if len(heading) > TITLE_MAX:  # a title typed is refused, not cut; a default one is cut
+        raise InvalidInput(
+            _("%(what)s is at most %(max)s characters; got %(n)s.")
+            % {"what": _("A title"), "max": TITLE_MAX, "n": len(heading)},
+            details={"field": "title"},
+        )
+    heading = heading or (task.title if task is not None else str(clock))
     with transaction.atomic():
         case = AccountabilityCase(
             number=_next_number(NUMBER_PREFIX, day.year),
-            title=heading[:200],
+            title=heading[:TITLE_MAX],
             task=task,
             clock=clock,
             responsible_unit=unit,

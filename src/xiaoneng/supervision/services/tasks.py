@@ -349,6 +349,18 @@ def _clock_red(clock: Clock | None, today: dt.date) -> bool:
 # -- create ----------------------------------------------------------------------------------
 
 
+def _short_text(value: str, *, what: str, field: str, most: int, required: bool = False) -> str:
+    """``value`` trimmed, at most ``most`` characters (the column's length)."""
+    text = rules.check_text(value, what=what, field=field, required=required)
+    if len(text) > most:
+        raise InvalidInput(
+            _("%(what)s is at most %(max)s characters; got %(n)s.")
+            % {"what": what, "max": most, "n": len(text)},
+            details={"field": field},
+        )
+    return text
+
+
 def _new_task(
     *,
     actor: Any,
@@ -382,12 +394,15 @@ def _new_task(
             )
     task = SupervisionTask(
         number=_next_number(NUMBER_PREFIX, created_on.year),
-        title=rules.check_text(title, what=_("A title"), field="title", required=True)[:200],
+        # Refused when too long, as by the API, rather than cut short without a word.
+        title=_short_text(title, what=_("A title"), field="title", most=200, required=True),
         description=rules.check_text(
             description, what=_("The description"), field="description", required=False
         ),
         source=parsed_source.value,
-        source_reference=(source_reference or "").strip()[:300],
+        source_reference=_short_text(
+            source_reference, what=_("Source reference"), field="source_reference", most=300
+        ),
         source_warning=source_warning,
         category=parsed_category.value,
         lead_unit=lead_unit,

@@ -10,6 +10,7 @@ back to the page as a message in the user's language.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -240,7 +241,7 @@ def task_create(request: HttpRequest) -> HttpResponse:
     }
     if values["source_warning"] and not values["source"]:
         values["source"] = "red_warning"
-    if request.method == "GET" and values["source_warning"].isdigit():
+    if request.method == "GET" and re.fullmatch(r"[0-9]{1,18}", values["source_warning"]):
         # From the warnings ledger: the overdue item's department leads, and the title says
         # which item it is, until the office changes them.
         warning = (
