@@ -333,6 +333,9 @@ class _Base(APIView):
 class ApplicationsApi(_Base):
     """The caller's applications (or the department's queue), and submitting one."""
 
+    # The list is paginated by hand; naming the class makes the schema say so (a page object).
+    pagination_class = StandardPagination
+
     @extend_schema(
         tags=TAGS,
         operation_id="applications_list",

@@ -167,6 +167,9 @@ class CaseOpenInputSerializer(serializers.Serializer):
 class AccountabilityCasesApi(_Base):
     """Accountability cases the caller may see; the office opens them."""
 
+    # The list is paginated by hand; naming the class makes the schema say so (a page object).
+    pagination_class = StandardPagination
+
     @extend_schema(
         tags=TAGS,
         operation_id="accountability_cases_list",

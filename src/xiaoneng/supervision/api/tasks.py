@@ -276,6 +276,9 @@ class TaskCreateInputSerializer(serializers.Serializer):
 class SupervisionTasksApi(_Base):
     """Supervision tasks the caller may see; the office creates them."""
 
+    # The list is paginated by hand; naming the class makes the schema say so (a page object).
+    pagination_class = StandardPagination
+
     @extend_schema(
         tags=TAGS,
         operation_id="supervision_tasks_list",
