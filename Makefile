@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint types unit browser bench install install-dev messages migrate demo chromium assets clean
+.PHONY: run test lint types unit browser bench install install-dev messages migrate demo chromium assets clean soak
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed, found " + sys.version.split()[0])'
@@ -75,8 +75,14 @@ browser: install-dev messages chromium
 test: install-dev messages chromium lint types
 	$(BIN)/pytest -q
 
-bench: install-dev
-	$(BIN)/python bench/run.py
+## bench: every benchmark (PostgreSQL on 127.0.0.1) -> bench/results/latest.md; SCALE=N multiplies the data, BENCH="calendar kpi" runs a selection
+bench: install-dev messages
+	$(BIN)/python bench/run.py --scale $(or $(SCALE),$(BENCH_SCALE),1) $(BENCH)
+
+## soak: 50 clients racing on the same items, kill -9 of server and worker mid-load, on PostgreSQL (≤ 8 min); then the API fuzzer
+soak: install-dev
+	$(BIN)/python scripts/soak.py
+	$(BIN)/python scripts/fuzz_api.py --seconds 120
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache node_modules

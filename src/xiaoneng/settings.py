@@ -293,7 +293,7 @@ SCHEDULED_JOBS = [
         3600,
     ),
     ("supervision.scan-clocks", "xiaoneng.supervision.services.warnings.warnings_scan", 900),
-    ("notifications.retry", "xiaoneng.notifications.services.messages_retry", 600),
+    ("notifications.retry", "xiaoneng.notifications.services.messages_retry_due", 600),
     (
         "supervision.escalate-overdue-tasks",
         "xiaoneng.supervision.services.tasks.supervision_tasks_escalate_overdue",

@@ -37,6 +37,9 @@ logger = logging.getLogger("xiaoneng.notifications")
 # Default for NOTIFICATION_MAX_ATTEMPTS: how often a failed message is tried in all before the
 # retry sweep leaves it for a person to look at.
 DEFAULT_MAX_ATTEMPTS = 5
+# A message queued this long ago and still not sent has lost its task: the worker sends a
+# queued message within seconds.
+QUEUED_STALE_AFTER = dt.timedelta(minutes=10)
 
 _ERROR_CHARS = 2000
 
@@ -265,6 +268,18 @@ def messages_retry(
             _requeue(message, actor=actor)
             count += 1
     return count
+
+
+def messages_retry_due() -> int:
+    """The scheduler's sweep: failed messages, and queued ones whose task was lost.
+
+    A message still ``queued`` after ``QUEUED_STALE_AFTER`` has lost its task: e.g. the worker
+    was killed while running it, and its task row stays "running" and is never run again.
+
+    Returns:
+        How many messages were queued again.
+    """
+    return messages_retry(queued_before=timezone.now() - QUEUED_STALE_AFTER)
 
 
 def message_mark_read(*, actor: Any, message: Message) -> Message:

@@ -7,16 +7,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.utils import timezone
 from django_tasks import task
 
 from xiaoneng.notifications import services
 
-# A message queued this long ago and still not sent has lost its task: the worker sends a
-# queued message within seconds.
-STALE_AFTER = dt.timedelta(minutes=10)
+STALE_AFTER = services.QUEUED_STALE_AFTER
 
 
 @task()
