@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "xiaoneng_bench"
+DB_NAME = os.environ.get("BENCH_DB_PREFIX", "xiaoneng_bench_") + "applications"
+RESULTS = ROOT / "bench" / "results"
 TARGET_CASES_PER_S = 200.0
 TARGET_P99_MS = 100.0
 
@@ -63,10 +64,65 @@ print(json.dumps({"matter": matter.code, "tokens": tokens}))
 """
 
 
+def _children(pid: int) -> list[int]:
+    """The worker processes of a gunicorn master."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _status_kb(pid: int, key: str) -> int:
+    """A field of /proc/<pid>/status in kB (VmRSS, VmHWM); 0 if the process is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, 0 when /proc does not show it."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_sample(conn: Any, server_pid: int) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of the gunicorn processes, the database's backends, this process."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [DB_NAME],
+        )
+        backends = [int(row[0]) for row in cur.fetchall()]
+    return {
+        "server": {p: _proc_cpu(p) for p in [server_pid, *_children(server_pid)]},
+        "database": {p: _proc_cpu(p) for p in backends},
+        "client": {0: time.process_time()},
+    }
+
+
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free loopback port in BENCH_PORTS="FIRST-LAST" (default 8160-8169)."""
+    first, last = os.environ.get("BENCH_PORTS", "8160-8169").split("-")
+    for port in range(int(first), int(last) + 1):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {first}-{last}")
 
 
 def _pg(dsn: str, db: str = "postgres") -> Any:
@@ -192,8 +248,12 @@ def _baseline(
     return cases / (time.perf_counter() - started)
 
 
-def run(*, cases: int = 400, clients: int = 8, workers: int = 4) -> dict[str, Any]:
-    """Set up a fresh database, serve it, drive the cases, measure the baseline."""
+def run(*, cases: int = 400, clients: int = 8, workers: int = 4, scale: int = 1) -> dict[str, Any]:
+    """Set up a fresh database, serve it, drive the cases, measure the baseline.
+
+    ``scale`` builds the demo city with ``xiaoneng demo --scale N`` and drives N × ``cases``.
+    """
+    cases *= scale
     dsn = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
     admin = _pg(dsn)
     with admin.cursor() as cur:
@@ -214,7 +274,14 @@ def run(*, cases: int = 400, clients: int = 8, workers: int = 4) -> dict[str, An
     }
     py = sys.executable
     subprocess.run([py, "-m", "xiaoneng", "migrate", "-v", "0"], env=env, check=True)
-    subprocess.run([py, "-m", "xiaoneng", "demo"], env=env, check=True, capture_output=True)
+    demo = subprocess.run(
+        [py, "-m", "xiaoneng", "demo", "--scale", str(scale)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if demo.returncode != 0:
+        raise RuntimeError(f"xiaoneng demo --scale {scale} failed:\n{demo.stderr[-3000:]}")
     setup = subprocess.run([py, "-c", SETUP], env=env, check=True, capture_output=True, text=True)
     info = json.loads(setup.stdout.strip().splitlines()[-1])
     tokens = info["tokens"]
@@ -249,6 +316,12 @@ def run(*, cases: int = 400, clients: int = 8, workers: int = 4) -> dict[str, An
                 if time.monotonic() > deadline:
                     raise RuntimeError("the server did not answer within 60 s") from None
                 time.sleep(0.3)
+        # Every worker has served at least the readiness probe or will on its first case; the
+        # idle figure is each worker's resident memory now, before any case.
+        time.sleep(1.0)
+        worker_pids = _children(server.pid)
+        idle_rss_kb = max((_status_kb(w, "VmRSS") for w in worker_pids), default=0)
+        cpu_before = _cpu_sample(conn, server.pid)
         latencies: dict[str, list[float]] = {
             "submit": [],
             "accept": [],
@@ -302,16 +375,36 @@ def run(*, cases: int = 400, clients: int = 8, workers: int = 4) -> dict[str, An
         for th in threads:
             th.join()
         elapsed = time.perf_counter() - started
+        cpu_after = _cpu_sample(conn, server.pid)
+        peak_kb = max((_status_kb(w, "VmHWM") for w in _children(server.pid)), default=0)
+        respawned = sorted(set(_children(server.pid)) - set(worker_pids))
     finally:
         server.terminate()
         server.wait(timeout=30)
 
     done = cases - len(failures)
     rate = done / elapsed
+    # CPU milliseconds per complete case: what a case costs the machine, whatever else runs.
+    cpu_ms = {
+        part: round(
+            sum(v - cpu_before[part].get(pid, 0.0) for pid, v in cpu_after[part].items())
+            / max(done, 1)
+            * 1000,
+            1,
+        )
+        for part in cpu_after
+    }
+    cpu_total = sum(cpu_ms.values())
+    capacity = (os.cpu_count() or 1) * 1000 / cpu_total if cpu_total else float("nan")
     everything = [ms for values in latencies.values() for ms in values]
     rows = _new_rows(conn, tables)
     conn.close()
     baseline_rate = _baseline(dsn, rows, max(done, 1), clients)
+    if not os.environ.get("BENCH_KEEP"):
+        admin = _pg(dsn)
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        admin.close()
     p50, p95, p99 = (_percentile(everything, q) for q in (0.5, 0.95, 0.99))
     per_step = {
         step: {"p50_ms": round(_percentile(v, 0.5), 1), "p99_ms": round(_percentile(v, 0.99), 1)}
@@ -357,6 +450,36 @@ def run(*, cases: int = 400, clients: int = 8, workers: int = 4) -> dict[str, An
                 "target": f"< {TARGET_P99_MS:g}",
                 "meets_target": p99 < TARGET_P99_MS,
             },
+            *(
+                {
+                    "name": f"{step} p50 / p99 (ms)",
+                    "value": values["p50_ms"],
+                    "unit": "ms",
+                    "baseline": None,
+                    "ratio": None,
+                    "target": f"p99 {values['p99_ms']:g} ms",
+                    "meets_target": None,
+                }
+                for step, values in per_step.items()
+            ),
+            {
+                "name": "CPU per complete case: server + database + client",
+                "value": round(cpu_total, 1),
+                "unit": "ms",
+                "baseline": None,
+                "ratio": None,
+                "target": f"all {os.cpu_count()} CPUs would carry ≈ {capacity:,.0f} cases/s",
+                "meets_target": None,
+            },
+            {
+                "name": "peak RSS of one gunicorn worker (VmHWM) after the run",
+                "value": round(peak_kb / 1024, 1),
+                "unit": "MB",
+                "baseline": round(idle_rss_kb / 1024, 1),
+                "ratio": round(peak_kb / idle_rss_kb, 2) if idle_rss_kb else None,
+                "target": None,
+                "meets_target": None,
+            },
         ],
         "cases": cases,
         "completed": done,
@@ -367,7 +490,28 @@ def run(*, cases: int = 400, clients: int = 8, workers: int = 4) -> dict[str, An
         "per_step": per_step,
         "rows_per_case": rows_per_case,
         "statistics_ms": {"mean": round(statistics.fmean(everything), 1) if everything else None},
+        "scale": scale,
+        "cpu_ms_per_case": cpu_ms,
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "memory": {
+            "worker_idle_rss_mb": round(idle_rss_kb / 1024, 1),
+            "worker_peak_hwm_mb": round(peak_kb / 1024, 1),
+            "workers_respawned": len(respawned),
+        },
+        "baseline": "raw SQL inserting the same rows, one transaction per case, same threads; "
+        "memory: the largest idle worker's RSS right after start",
+        "notes": f"{done} of {cases} cases complete with {clients} clients and {workers} gunicorn "
+        f"workers in {elapsed:.1f} s; demo city at scale {scale}; CPU ms per case {cpu_ms} "
+        f"(all {os.cpu_count()} CPUs busy with nothing else would carry about "
+        f"{capacity:,.0f} cases/s); load average {os.getloadavg()[0]:.2f}.",
     }
+
+
+def write_results(result: dict[str, Any]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "applications.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
 
 
 def main() -> None:
@@ -375,8 +519,10 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=400)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--scale", type=int, default=1, help="xiaoneng demo --scale N, N × cases")
     args = parser.parse_args()
-    result = run(cases=args.cases, clients=args.clients, workers=args.workers)
+    result = run(cases=args.cases, clients=args.clients, workers=args.workers, scale=args.scale)
+    write_results(result)
     print(json.dumps(result, ensure_ascii=False, indent=2))
 
 

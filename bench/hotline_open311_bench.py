@@ -56,8 +56,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/xn_bench_open311"
-PORTS = range(8160, 8170)
+DEFAULT_DSN = (
+    os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+    + "/"
+    + os.environ.get("BENCH_DB_PREFIX", "xiaoneng_bench_")
+    + "open311"
+)
+# Loopback ports the server may take: BENCH_PORTS="FIRST-LAST" (default 8160-8169).
+_first, _last = os.environ.get("BENCH_PORTS", "8160-8169").split("-")
+PORTS = range(int(_first), int(_last) + 1)
 TARGET_TICKETS_PER_S = 300.0
 SEED = 20261126
 
@@ -236,6 +243,22 @@ def _tree(pid: int) -> list[int]:
         for child in children:
             found.extend(_tree(int(child)))
     return found
+
+
+def _status_kb(pid: int, key: str) -> int:
+    """A field of /proc/<pid>/status in kB (VmRSS, VmHWM); 0 if the process is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _worker_kb(server_pid: int, key: str) -> int:
+    """The largest ``key`` among the gunicorn workers (the master's descendants)."""
+    return max((_status_kb(p, key) for p in _tree(server_pid)[1:]), default=0)
 
 
 class CpuMeter:
@@ -449,6 +472,8 @@ def measure(
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError(f"the server did not answer; see {var / 'server.log'}")
             time.sleep(0.3)
+        time.sleep(1.0)
+        idle_kb = _worker_kb(server.pid, "VmRSS")  # the baseline: a worker just started
         post_path, get_path = "/open311/v2/requests.json", "/open311/v2/services.json"
         payloads: list[bytes | None] = list(bodies(warmup + repeats * requests, key, codes, SEED))
         reads: list[bytes | None] = [None] * max(warmup, requests)
@@ -477,6 +502,7 @@ def measure(
                 if kind == "post":
                     posted.extend(json.loads(a)[0]["service_request_id"] for a in done["answers"])
                 phases[kind].append({k: v for k, v in done.items() if k != "answers"})
+        peak_kb = _worker_kb(server.pid, "VmHWM")
     finally:
         server.terminate()
         try:
@@ -499,6 +525,10 @@ def measure(
         "all_post_per_s": [round(p["per_s"], 1) for p in phases["post"]],
         "all_get_per_s": [round(p["per_s"], 1) for p in phases["get"]],
         "verify": check,
+        "memory_mb": {
+            "worker_idle_rss": round(idle_kb / 1024, 1),
+            "worker_peak": round(peak_kb / 1024, 1),
+        },
         "server": " ".join(_gunicorn_argv(port, workers, Path("<log>"), gunicorn_extra)[2:]),
     }
 
@@ -562,6 +592,18 @@ def _figures(m: dict[str, Any], target: bool) -> list[dict[str, Any]]:
             "target": None,
             "meets_target": None,
         },
+        {
+            # Baseline: the largest worker's resident memory right after the server answered.
+            "name": f"peak RSS of one gunicorn worker (VmHWM) after the run ({label})",
+            "value": m["memory_mb"]["worker_peak"],
+            "unit": "MB",
+            "baseline": m["memory_mb"]["worker_idle_rss"],
+            "ratio": round(m["memory_mb"]["worker_peak"] / m["memory_mb"]["worker_idle_rss"], 2)
+            if m["memory_mb"]["worker_idle_rss"]
+            else None,
+            "target": None,
+            "meets_target": None,
+        },
     ]
 
 
@@ -575,8 +617,13 @@ def run(
     time_limit: float = 120.0,
     backends: tuple[str, ...] = ("postgresql",),
     gunicorn_extra: list[str] | None = None,
+    scale: int = 1,
 ) -> dict[str, Any]:
-    """Measure each backend; the PostgreSQL figure carries the issue's target."""
+    """Measure each backend; the PostgreSQL figure carries the issue's target.
+
+    ``scale`` multiplies the POSTs per phase (the tickets the run leaves in the database).
+    """
+    requests *= scale
     url = os.environ.get("DATABASE_URL", DEFAULT_DSN)
     if not url.startswith(("postgres://", "postgresql://")):
         url = DEFAULT_DSN

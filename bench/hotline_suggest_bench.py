@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_DB = "xiaoneng_bench_suggest"
+PG_DB = os.environ.get("BENCH_DB_PREFIX", "xiaoneng_bench_") + "suggest"
 TICKETS = 4_000
 CALLS = 1_000
 WARMUP = 50
@@ -421,8 +421,10 @@ def run(
     tickets: int = TICKETS,
     calls: int = CALLS,
     backends: tuple[str, ...] = ("sqlite", "postgresql"),
+    scale: int = 1,
 ) -> dict[str, Any]:
-    """Measure on each database; figures for bench/run.py."""
+    """Measure on each database; figures for bench/run.py. ``scale`` multiplies the tickets."""
+    tickets *= scale
     details = []
     for backend in backends:
         measure = _sqlite if backend == "sqlite" else _postgresql

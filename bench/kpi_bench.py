@@ -50,7 +50,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
-DB_NAME = "xiaoneng_bench_kpi"
+DB_NAME = os.environ.get("BENCH_DB_PREFIX", "xiaoneng_bench_") + "kpi"
 TARGETS_S = {"postgresql": 1.0, "sqlite": 3.0}
 DEPARTMENTS = 40
 EVENTS_PER_APPLICATION = 10
@@ -475,8 +475,10 @@ def run(
     applications: int = 1_000_000,
     backends: tuple[str, ...] = ("postgresql", "sqlite"),
     keep: bool = False,
+    scale: int = 1,
 ) -> dict[str, Any]:
-    """Every backend's figures in bench/run.py's shape."""
+    """Every backend's figures in bench/run.py's shape; ``scale`` multiplies the applications."""
+    applications *= scale
     figures: list[dict[str, Any]] = []
     raw: dict[str, Any] = {}
     label = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}

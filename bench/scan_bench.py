@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "xiaoneng_bench_scan"
+DB_NAME = os.environ.get("BENCH_DB_PREFIX", "xiaoneng_bench_") + "scan"
 CLOCKS = 1_000_000
 STOPPED = 1_000_000
 DEPARTMENTS = 60
@@ -228,6 +228,52 @@ def _cpu_seconds() -> float | None:
 CPU: list[float] = []
 
 
+def _status_kb(pid: int, key: str) -> int:
+    """A field of /proc/<pid>/status in kB (VmRSS, VmHWM); 0 if it cannot be read."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class PeakMemory:
+    """The growth of the peak resident memory (VmHWM) of this process and of its database
+    backend over a block: the peak is reset to the current RSS first (``/proc/<pid>/clear_refs``
+    "5", Linux 4.0+; the backend's needs the right to write there, e.g. the same user or
+    root), so what was used before the block does not hide it. Figures in MB; None when the
+    peak could not be reset. The backend's RSS counts the shared buffers it touched."""
+
+    def __init__(self) -> None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (self.backend,) = cursor.fetchone()
+        self.pids = {"process": os.getpid(), "database_backend": int(self.backend)}
+
+    def __enter__(self) -> dict[str, float | None]:
+        self.start: dict[str, int | None] = {}
+        for name, pid in self.pids.items():
+            try:
+                Path(f"/proc/{pid}/clear_refs").write_text("5")
+                self.start[name] = _status_kb(pid, "VmRSS")
+            except OSError:
+                self.start[name] = None
+        self.result: dict[str, float | None] = {}
+        return self.result
+
+    def __exit__(self, *exc: object) -> None:
+        for name, pid in self.pids.items():
+            begin = self.start[name]
+            self.result[name] = (
+                None if begin is None else round((_status_kb(pid, "VmHWM") - begin) / 1024, 1)
+            )
+            self.result[name + "_peak"] = round(_status_kb(pid, "VmHWM") / 1024, 1)
+
+
 def _timed(func: Any, *, commit: bool) -> tuple[float, Any]:
     """Seconds ``func()`` took inside a transaction, and its result; rolled back unless
     ``commit`` (the commit is then part of the time). The CPU seconds of this process and
@@ -381,9 +427,12 @@ def inner(*, clocks: int, stopped: int, worst: int, layout: str) -> dict[str, An
     def scan() -> Any:
         return warnings_scan(today=today)
 
-    repeats = [_timed(scan, commit=False)[0] for _ in range(REPEATS)]
+    meter = PeakMemory()
+    with meter as scan_memory:
+        repeats = [_timed(scan, commit=False)[0] for _ in range(REPEATS)]
     scan_cpu = list(CPU)
-    baseline = _baseline(today, BASELINE_SAMPLE)
+    with meter as baseline_memory:
+        baseline = _baseline(today, BASELINE_SAMPLE)
     statements: dict[str, float] = {}
     with connection.execute_wrapper(_statement_timer(statements)):
         committed, result = _timed(scan, commit=True)
@@ -421,6 +470,9 @@ def inner(*, clocks: int, stopped: int, worst: int, layout: str) -> dict[str, An
                 for sql, seconds in sorted(statements.items(), key=lambda kv: -kv[1])[:8]
             },
         },
+        # Growth of the peak RSS during the scan's repeats and during the naive scan of the
+        # baseline's sample (MB): this process, its database backend.
+        "memory_mb": {"scan": scan_memory, "naive_sample": baseline_memory},
         "baseline": {
             **baseline,
             # The sample decides like the scan: its share of changes is the scan's share.
@@ -456,9 +508,17 @@ def _pg(dsn: str, db: str = "postgres") -> Any:
 
 
 def run(
-    *, clocks: int = CLOCKS, stopped: int = STOPPED, worst: int = WORST, layout: str = "age"
+    *,
+    clocks: int = CLOCKS,
+    stopped: int = STOPPED,
+    worst: int = WORST,
+    layout: str = "age",
+    scale: int = 1,
 ) -> dict[str, Any]:
-    """Create and migrate the bench database, measure in a child process, drop it again."""
+    """Create and migrate the bench database, measure in a child process, drop it again.
+
+    ``scale`` multiplies the open, stopped and worst-case clocks."""
+    clocks, stopped, worst = clocks * scale, stopped * scale, worst * scale
     dsn = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
     admin = _pg(dsn)
     with admin.cursor() as cur:
@@ -515,7 +575,8 @@ def run(
         "name": "scan",
         "baseline": (
             "the naive scan: every running clock loaded into Python, its warning decided there, "
-            "each change saved with its ledger row one by one"
+            "each change saved with its ledger row one by one; for memory, the resident memory "
+            "just before the scan"
         ),
         "notes": (
             f"{clocks:,} open + {stopped:,} stopped clocks; {changed:,} warnings opened on the "
@@ -554,6 +615,40 @@ def run(
                 "target": None,
                 "meets_target": None,
             },
+            *(
+                {
+                    # Baseline: the resident memory just before the scans (the peak is reset
+                    # to it), so the ratio is how much the scan raised it.
+                    "name": f"peak RSS during warnings_scan, {who} (VmHWM)",
+                    "value": data["memory_mb"]["scan"][key + "_peak"],
+                    "unit": "MB",
+                    "baseline": round(
+                        data["memory_mb"]["scan"][key + "_peak"]
+                        - (data["memory_mb"]["scan"][key] or 0.0),
+                        1,
+                    ),
+                    "ratio": (
+                        round(
+                            data["memory_mb"]["scan"][key + "_peak"]
+                            / (
+                                data["memory_mb"]["scan"][key + "_peak"]
+                                - data["memory_mb"]["scan"][key]
+                            ),
+                            3,
+                        )
+                        if data["memory_mb"]["scan"][key] is not None
+                        and data["memory_mb"]["scan"][key + "_peak"]
+                        > data["memory_mb"]["scan"][key]
+                        else None
+                    ),
+                    "target": None,
+                    "meets_target": None,
+                }
+                for key, who in (
+                    ("process", "Python process"),
+                    ("database_backend", "its PostgreSQL backend (incl. shared buffers touched)"),
+                )
+            ),
             {
                 "name": "notice fan-out per 1,000 warnings (officer, head, office at red)",
                 "value": notices["per_1000_records_s"],
