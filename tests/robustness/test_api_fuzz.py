@@ -24,8 +24,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.test.utils import override_settings
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +71,11 @@ def fuzz_city(
     level = request_logger.level
     # Thousands of 4xx are each logged as a warning; the driver reports the 5xx.
     request_logger.setLevel(logging.CRITICAL)
+    # As Django's test client does: the end of each WSGI request would otherwise close the
+    # database connection (in an atomic block autocommit differs from the settings), which on
+    # PostgreSQL ends the module's transaction and every later query.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, **QUIET):
         outer = transaction.atomic()
         outer.__enter__()
@@ -83,6 +89,8 @@ def fuzz_city(
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
             request_logger.setLevel(level)
+            signals.request_started.connect(close_old_connections)
+            signals.request_finished.connect(close_old_connections)
 
 
 def test_the_schema_lists_every_api_operation(fuzz_city):
