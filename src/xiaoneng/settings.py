@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # After the locale, so its 400 is in the user's language; before any view reads a form.
+    "xiaoneng.core.middleware.FormBodyEncodingMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -323,6 +325,11 @@ HOTLINE_CENTRE_DEPARTMENT_CODE = os.environ.get("HOTLINE_CENTRE_DEPARTMENT_CODE"
 HOTLINE_MAX_REOPENS = int(os.environ.get("HOTLINE_MAX_REOPENS", "1"))
 # Requests one address may file on the public web form per hour.
 HOTLINE_WEB_SUBMITS_PER_HOUR = int(os.environ.get("HOTLINE_WEB_SUBMITS_PER_HOUR", "20"))
+# A form post that is not text in its charset is a 400 (core.middleware); these paths answer
+# it in their own error format instead of the API's JSON or plain text.
+BODY_ENCODING_ERROR_RENDERERS = {
+    "/open311/": "xiaoneng.hotline.open311.renderers.render_encoding_error",
+}
 HOTLINE_UPLOAD_MAX_BYTES = int(os.environ.get("HOTLINE_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 # Anonymous knowledge-base searches per client (the citizen form searches as they type).
 # "off" switches the limit off.

@@ -24,6 +24,7 @@ from django.apps import apps
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.test.client import BOUNDARY, encode_multipart
 
 from tests.applications.factories import (
     DepartmentFactory,
@@ -445,33 +446,58 @@ def test_invalid_json_is_a_parse_error_on_every_write(city, concluded, unchanged
 
 
 def test_non_utf8_sign_in_is_refused_without_an_error(city):
-    """Bytes that are not UTF-8 in a sign-in form: no 5xx, no session."""
+    """Bytes that are not UTF-8 in a sign-in form: a 400, no session."""
     client = as_user(None)
     body = b"username=" + NOT_UTF8 + b"&password=" + NOT_UTF8
     response = raw_post(client, "/accounts/login/", body, "application/x-www-form-urlencoded")
-    assert response.status_code < 500
+    assert response.status_code == 400
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Django decodes a form body that is not UTF-8 as ISO-8859-1 (QueryDict) instead of "
-        "refusing it, so the public web form and Open311 store mojibake with a 2xx; a 400 "
-        "needs a request-body check (middleware) for every form post"
-    ),
-)
-def test_non_utf8_form_bodies_are_refused(city, unchanged):
-    """A form body that is not UTF-8 is a 400 on the public web form and Open311, not stored."""
-    _, key = _open311_key(city)
-    web = b"ticket_type=complaint&category=CG01&description=" + NOT_UTF8
-    response = raw_post(as_user(None), "/hotline/", web, "application/x-www-form-urlencoded")
-    assert response.status_code == 400
+@pytest.fixture
+def open311_key(city: City) -> str:
+    return _open311_key(city)[1]
+
+
+def test_non_utf8_form_bodies_are_refused(city, open311_key, unchanged):
+    """A form body that is not UTF-8 is a 400 saying so, raw or percent-encoded, on the public
+    web form, Open311 (in its own error format) and the API; nothing is stored."""
+    key = open311_key
+    form = "application/x-www-form-urlencoded"
+    web = b"ticket_type=complaint&category=CG01&description="
+    for bad in (NOT_UTF8, b"%FF%FE%C3%28"):
+        response = raw_post(as_user(None), "/hotline/", web + bad, form)
+        assert response.status_code == 400, response.content[:300]
+        assert "UTF-8" in response.content.decode()
     body = f"api_key={key}&service_code=CG01&lat=38.04&long=114.51&description=".encode()
+    for suffix in ("json", "xml"):
+        url = OPEN311.replace(".json", f".{suffix}")
+        response = raw_post(as_user(None), url, body + NOT_UTF8, form)
+        assert response.status_code == 400, response.content[:300]
+        text = response.content.decode()
+        assert "UTF-8" in text
+        assert text.lstrip().startswith("<?xml" if suffix == "xml" else "[")
+    response = raw_post(as_user(city.operator), TICKETS, b"description=" + NOT_UTF8, form)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_encoding"
+    multipart = encode_multipart(BOUNDARY, {"title": "x"}).replace(
+        b"\r\nx\r\n", b"\r\n" + NOT_UTF8 + b"\r\n"
+    )
     response = raw_post(
-        as_user(None), OPEN311, body + NOT_UTF8, "application/x-www-form-urlencoded"
+        as_user(city.operator), TICKETS, multipart, f"multipart/form-data; boundary={BOUNDARY}"
+    )
+    assert response.status_code == 400, response.content[:300]
+    unchanged()
+
+
+def test_a_form_that_declares_another_charset_is_told_to_send_utf8(city, unchanged):
+    """A form declaring GBK gets a 400 that says to send UTF-8 (not Django's bare page)."""
+    body = "username=张三&password=错".encode("gbk")
+    response = raw_post(
+        as_user(None), "/accounts/login/", body, "application/x-www-form-urlencoded; charset=GBK"
     )
     assert response.status_code == 400
+    assert "UTF-8" in response.content.decode()
     unchanged()
 
 

@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 
 FORMATS = ("json", "xml")
 
@@ -68,3 +68,10 @@ def render_errors(errors: list[tuple[int, str]], fmt: str) -> HttpResponse:
     """Open311 errors: a list of ``{code, description}``; the HTTP status is the first code."""
     items = [{"code": code, "description": description} for code, description in errors]
     return render("errors", items, fmt if fmt in FORMATS else "json", status=errors[0][0])
+
+
+def render_encoding_error(request: HttpRequest, message: str) -> HttpResponse:
+    """The 400 for a form body that is not text, in the format the path's extension names
+    (used by :class:`xiaoneng.core.middleware.FormBodyEncodingMiddleware`)."""
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return render_errors([(400, message)], fmt)
