@@ -276,7 +276,11 @@ def request(client: Client, method: str, url: str) -> Any:
 # staff get 403/404 there, E's head gets what D's head gets on D's). Notes on choices:
 # - pages send the anonymous to the sign-in page (302), the API answers 401;
 # - a page's POST action answers 302 back to its page (with the outcome as a message) to
-#   those allowed to try, 403/404 to the others; the API answers 400 to an empty body;
+#   those allowed to try, 403/404 to the others; the API answers 400 to an empty body from
+#   a role that may write there, 403 to any other (the role is checked before the body);
+# - a list API answers 403 to the roles its page refuses (never an empty list instead);
+# - DELETE accounts-api-token revokes the bearer token the request carries, so a session
+#   (no token) is 401: there is no token to revoke, by design;
 # - 404, not 403, for an item of another department or person: existence is not disclosed;
 # - open311:request is 404 for all: the D ticket was not consented public (only public
 #   tickets are listed by Open311); open311:updates needs the client's key (403 without);
@@ -295,9 +299,9 @@ POLICY: dict[str, str] = {
     "GET calendar-coverage": "200 *",
     "GET calendar-workdays": "400 *",
     "GET applications-api-list": "401 anonymous; 200 *",
-    "POST applications-api-list": "401 anonymous; 400 *",
+    "POST applications-api-list": "400 citizen enterprise partner; 401 anonymous; 403 *",
     "GET applications-api-walk-in": "401 anonymous; 405 *",
-    "POST applications-api-walk-in": "401 anonymous; 400 *",
+    "POST applications-api-walk-in": "400 window operator; 401 anonymous; 403 *",
     "GET applications-api-detail": (
         "401 anonymous; 404 enterprise other_head partner operator; 200 *"
     ),
@@ -345,7 +349,7 @@ POLICY: dict[str, str] = {
     "POST notifications-api-message-read": "200 citizen; 401 anonymous; 404 *",
     "GET notifications-api-message-read[E]": "401 anonymous; 405 *",
     "POST notifications-api-message-read[E]": "401 anonymous; 404 *",
-    "GET ratings-api-rectification-list": "401 anonymous; 200 *",
+    "GET ratings-api-rectification-list": "401 anonymous; 403 citizen enterprise partner; 200 *",
     "GET ratings-api-rectification-detail": (
         "200 window reviewer head office admin; 401 anonymous; 404 *"
     ),
@@ -368,8 +372,8 @@ POLICY: dict[str, str] = {
     ),
     "GET supervision-api-warning-list": "200 head other_head office admin; 401 anonymous; 403 *",
     "GET supervision-api-warning-counts": "200 head other_head office admin; 401 anonymous; 403 *",
-    "GET supervision-api-tasks": "401 anonymous; 200 *",
-    "POST supervision-api-tasks": "401 anonymous; 400 *",
+    "GET supervision-api-tasks": "401 anonymous; 403 citizen enterprise partner; 200 *",
+    "POST supervision-api-tasks": "400 office admin; 401 anonymous; 403 *",
     "GET supervision-api-tasks-escalate-overdue": "401 anonymous; 405 *",
     "POST supervision-api-tasks-escalate-overdue": "200 office admin; 401 anonymous; 403 *",
     "GET supervision-api-yearly-counts": "200 office admin; 401 anonymous; 403 *",
@@ -421,8 +425,8 @@ POLICY: dict[str, str] = {
     ),
     "GET supervision-api-task-escalate[E]": "401 anonymous; 405 *",
     "POST supervision-api-task-escalate[E]": "400 other_head office admin; 401 anonymous; 404 *",
-    "GET accountability-api-cases": "401 anonymous; 200 *",
-    "POST accountability-api-cases": "401 anonymous; 400 *",
+    "GET accountability-api-cases": "401 anonymous; 403 citizen enterprise partner; 200 *",
+    "POST accountability-api-cases": "400 office admin; 401 anonymous; 403 *",
     "GET accountability-api-case-detail": (
         "200 window reviewer head office admin; 401 anonymous; 404 *"
     ),
@@ -468,8 +472,8 @@ POLICY: dict[str, str] = {
     "GET dashboard-api-kpis-definitions": "200 head other_head office admin; 401 anonymous; 403 *",
     "GET dashboard-api-ranking": "200 office admin; 401 anonymous; 403 *",
     "GET hotline-api-kpis": "200 head other_head office admin operator; 401 anonymous; 403 *",
-    "GET hotline-api-ticket-list": "401 anonymous; 200 *",
-    "POST hotline-api-ticket-list": "401 anonymous; 400 *",
+    "GET hotline-api-ticket-list": "401 anonymous; 403 citizen enterprise partner; 200 *",
+    "POST hotline-api-ticket-list": "400 operator office admin; 401 anonymous; 403 *",
     "GET hotline-api-ticket-detail": (
         "401 anonymous; 404 citizen enterprise other_head partner; 200 *"
     ),

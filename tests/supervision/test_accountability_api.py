@@ -102,11 +102,16 @@ def test_the_unit_reads_its_cases_and_may_not_write(client, city):
 
 @pytest.mark.parametrize("who", ["other_head", "co_head", "citizen"])
 def test_others_get_404_everywhere(client, city, who):
-    """Another unit, the co-unit and a citizen: no list rows, 404 on detail and steps."""
+    """Another unit and the co-unit: no list rows; a citizen: the list refused (403, as on the
+    page); all three 404 on detail and steps."""
     with travel_to(MONDAY):
         case = case_in_state(city, "investigating")
     client.force_login(getattr(city, who))
-    assert client.get(URL).json()["count"] == 0
+    listed = client.get(URL)
+    if who == "citizen":
+        assert listed.status_code == 403
+    else:
+        assert listed.json()["count"] == 0
     assert client.get(f"{URL}{case.pk}/").status_code == 404
     with travel_to(MONDAY):
         for step in ("investigate", "statement", "decide"):

@@ -401,6 +401,8 @@ class ApplicationsApi(_Base):
         ],
     )
     def post(self, request: Request) -> Response:
+        # The role before the body: a caller who may never submit learns that, not the shape.
+        services.require_may_submit(request.user)
         data = _valid(SubmitInputSerializer, request.data)
         applicant = None
         if data.get("applicant"):
@@ -448,6 +450,7 @@ class ApplicationsApi(_Base):
 )
 class ApplicationWalkInApi(_Base):
     def post(self, request: Request) -> Response:
+        services.require_may_register_walk_in(request.user)
         data = _valid(WalkInInputSerializer, request.data)
         application = services.application_register_walk_in(
             actor=request.user,

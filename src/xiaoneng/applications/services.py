@@ -612,6 +612,36 @@ def _create_application(
     return application
 
 
+def require_may_submit(actor: Any) -> None:
+    """Who submits online: applicants for themselves and partner institutions for them.
+
+    The API calls it before reading the body, so a role that may never submit learns so (403)
+    rather than how the body should look (400).
+
+    Raises:
+        PermissionDenied: not signed in, or a staff role (they register walk-ins instead).
+    """
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_("Sign in to apply."))
+    if actor.role != Role.PARTNER and actor.role not in APPLICANT_ROLES:
+        raise PermissionDenied(
+            _(
+                "Only applicants and partner institutions submit applications; window officers "
+                "register walk-in applications."
+            )
+        )
+
+
+def require_may_register_walk_in(actor: Any) -> None:
+    """Only a window officer registers a walk-in application (一窗受理).
+
+    Raises:
+        PermissionDenied: any other role.
+    """
+    if actor is None or getattr(actor, "role", None) != Role.WINDOW:
+        raise PermissionDenied(_("Only a window officer registers walk-in applications."))
+
+
 def application_submit(
     *,
     actor: Any,
@@ -648,8 +678,7 @@ def application_submit(
             :func:`application_register_walk_in` instead.
         Conflict: the key was used for a different submission.
     """
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied(_("Sign in to apply."))
+    require_may_submit(actor)
     registered_by = None
     if actor.role == Role.PARTNER:
         channel = Channel.PARTNER
@@ -664,13 +693,6 @@ def application_submit(
                 _("Only a partner institution files through the partner channel."),
                 details={"field": "channel"},
             )
-    else:
-        raise PermissionDenied(
-            _(
-                "Only applicants and partner institutions submit applications; window officers "
-                "register walk-in applications."
-            )
-        )
     with transaction.atomic():
         return _create_application(
             actor=actor,
@@ -711,8 +733,7 @@ def application_register_walk_in(
             window.
         NotFound: no matter in use has this code.
     """
-    if actor is None or getattr(actor, "role", None) != Role.WINDOW:
-        raise PermissionDenied(_("Only a window officer registers walk-in applications."))
+    require_may_register_walk_in(actor)
     with transaction.atomic():
         applicant = applicant_resolve(
             actor=actor, name=applicant_name, id_number=id_number, credit_code=credit_code

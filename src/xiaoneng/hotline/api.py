@@ -389,6 +389,13 @@ class TicketListApi(ListAPIView[Ticket]):
     pagination_class = StandardPagination
 
     def get_queryset(self) -> QuerySet[Ticket]:
+        if not selectors.may_list_tickets(self.request.user):
+            raise PermissionDenied(
+                _(
+                    "The ticket list is for hotline operators, the efficiency office and "
+                    "department staff; follow your own ticket by its number and query code."
+                )
+            )
         tickets = selectors.tickets_visible_to(self.request.user)
         params = self.request.query_params
         if params.get("status"):
@@ -405,7 +412,12 @@ class TicketListApi(ListAPIView[Ticket]):
             OpenApiParameter("type", str, description="consultation, complaint, …"),
             OpenApiParameter("department", str, description="Handling department code."),
         ],
-        responses={200: TicketOutputSerializer(many=True)},
+        responses={
+            200: TicketOutputSerializer(many=True),
+            403: OpenApiResponse(
+                ErrorSerializer, description="Citizens, enterprises and partners: not theirs."
+            ),
+        },
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
@@ -415,6 +427,8 @@ class TicketListApi(ListAPIView[Ticket]):
         responses={201: TicketDetailSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
+        # The role before the body: a caller who may never register learns that, not the shape.
+        services.require_operator(request.user)
         data = valid(TicketRegisterSerializer, request.data)
         category = category_by_code(data.pop("category", None))
         ticket = services.ticket_register(actor=request.user, category=category, **data)

@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 from xiaoneng.calendars.rules import WorkdayCalendar
 from xiaoneng.clocks.selectors import clock_as_dict
 from xiaoneng.core.api import ErrorSerializer, StandardPagination
-from xiaoneng.core.errors import InvalidInput
+from xiaoneng.core.errors import InvalidInput, PermissionDenied
 from xiaoneng.ratings import rules, selectors, services
 from xiaoneng.ratings.models import Rating, Rectification, RectificationStateChoice
 
@@ -175,6 +175,10 @@ class RectificationListApi(ListAPIView[Rectification]):
     pagination_class = StandardPagination
 
     def get_queryset(self) -> Any:
+        if not selectors.may_list_rectifications(self.request.user):
+            raise PermissionDenied(
+                _("This list is for department staff and the efficiency office.")
+            )
         state = self.request.query_params.get("state", "").strip()
         if state and state not in RectificationStateChoice.values:
             raise InvalidInput(

@@ -40,6 +40,15 @@ def is_office(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_office", False))
 
 
+def may_list_rectifications(user: Any) -> bool:
+    """Department staff and the office work rectifications; the list page and API refuse
+    everyone else with 403 rather than answer an empty list."""
+    return is_office(user) or (
+        bool(getattr(user, "is_authenticated", False))
+        and getattr(user, "role", None) in STAFF_ROLES
+    )
+
+
 def is_department_staff(user: Any, department_id: int | None) -> bool:
     """A window officer, reviewer or head of that department."""
     return bool(

@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from xiaoneng.accounts.models import STAFF_ROLES
 from xiaoneng.calendars.selectors import workday_calendar
 from xiaoneng.clocks.selectors import clock_as_dict
 from xiaoneng.core.errors import NotFound, XiaonengError
@@ -31,7 +30,7 @@ PAGE_SIZE = 20
 def rectification_list(request: HttpRequest) -> HttpResponse:
     """The department's rectifications (the office sees all), unfinished and soonest due first."""
     user = request.user
-    if not (selectors.is_office(user) or getattr(user, "role", None) in STAFF_ROLES):
+    if not selectors.may_list_rectifications(user):
         raise PermissionDenied(_("This list is for department staff and the efficiency office."))
     state = request.GET.get("state", "")
     if state not in RectificationStateChoice.values:

@@ -21,6 +21,18 @@ def _tickets() -> QuerySet[Ticket]:
     )
 
 
+def may_list_tickets(user: Any) -> bool:
+    """Operators, the office and department staff work tickets; the ticket list API refuses
+    everyone else with 403, as the department queue page does, rather than answer an empty
+    list (a citizen follows a ticket by its number and query code instead)."""
+    return is_operator(user) or bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.role in STAFF_ROLES
+        and user.department_id is not None
+    )
+
+
 def tickets_visible_to(user: Any) -> QuerySet[Ticket]:
     """Tickets ``user`` may see: operators and the office all, department staff their own."""
     if is_operator(user):

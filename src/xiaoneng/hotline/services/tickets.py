@@ -114,7 +114,8 @@ def limit_days_for(ticket_type: str, urgency: str) -> int:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _require_operator(actor: Any) -> None:
+def require_operator(actor: Any) -> None:
+    """Raise ``PermissionDenied`` unless ``actor`` is a hotline operator (or the office)."""
     if not is_operator(actor):
         raise PermissionDenied(
             _("Only hotline operators (window officers of department %(code)s) may do this.")
@@ -124,7 +125,7 @@ def _require_operator(actor: Any) -> None:
 
 def _check_actor(actor: Any, ticket: Ticket, action: rules.TicketAction) -> None:
     if rules.actor_of(ticket.status, action) == rules.Actor.OPERATOR:
-        _require_operator(actor)
+        require_operator(actor)
     elif not is_department_staff(actor, ticket):
         raise PermissionDenied(
             _("Only staff of the handling department may do this; you are not one of them.")
@@ -265,7 +266,7 @@ def ticket_register(
         InvalidInput: an unknown channel, type or urgency, an empty description, or an old
             number missing or given with another channel.
     """
-    _require_operator(actor)
+    require_operator(actor)
     return _register(
         actor=actor,
         channel=channel,
@@ -1107,7 +1108,7 @@ def open311_key_create(*, actor: Any, name: str) -> tuple[Open311Key, str]:
         InvalidInput: an empty name.
     """
     if actor is not None:
-        _require_operator(actor)
+        require_operator(actor)
     text = _require_text(name, _("The key's name"))
     raw = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -1158,7 +1159,7 @@ def ticket_register_open311(
         )
     actor = key.created_by
     if actor is not None:
-        _require_operator(actor)
+        require_operator(actor)
     return _register(
         actor=actor,
         channel=rules.Channel.OPEN311.value,

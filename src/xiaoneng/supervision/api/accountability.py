@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from xiaoneng.accounts.models import User
 from xiaoneng.clocks.models import Clock
 from xiaoneng.core.api import StandardPagination
-from xiaoneng.core.errors import InvalidInput
+from xiaoneng.core.errors import InvalidInput, PermissionDenied
 from xiaoneng.supervision.api.tasks import (
     ERRORS,
     SupervisionUnitSerializer,
@@ -41,7 +41,7 @@ from xiaoneng.supervision.models import (
     SupervisionTask,
 )
 from xiaoneng.supervision.selectors import accountability as selectors
-from xiaoneng.supervision.selectors.tasks import task_for_user
+from xiaoneng.supervision.selectors.tasks import may_see_supervision, task_for_user
 from xiaoneng.supervision.services import accountability as services
 
 TAGS = ["accountability"]
@@ -185,6 +185,10 @@ class AccountabilityCasesApi(_Base):
         responses={200: AccountabilityCaseSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request) -> Response:
+        if not may_see_supervision(request.user):
+            raise PermissionDenied(
+                _("Accountability cases are for the efficiency office and the units concerned.")
+            )
         queryset = selectors.cases_for_user(
             request.user,
             state=request.query_params.get("state"),
@@ -203,6 +207,8 @@ class AccountabilityCasesApi(_Base):
         responses={201: AccountabilityCaseDetailSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
+        # The role before the body: a caller who may never open a case learns that, not the shape.
+        services.require_case_opener(request.user)
         data = _valid(CaseOpenInputSerializer, request.data)
         task: SupervisionTask | None = None
         clock: Clock | None = None

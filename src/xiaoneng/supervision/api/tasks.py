@@ -196,6 +196,14 @@ def _context(request: Request) -> dict[str, Any]:
     return {"calendar": workday_calendar(), "today": timezone.localdate(), "user": request.user}
 
 
+def _require_supervision_user(user: Any) -> None:
+    """403 for roles that never hold a task (the task pages refuse them too)."""
+    if not selectors.may_see_supervision(user):
+        raise PermissionDenied(
+            _("Supervision tasks are for the efficiency office and department staff.")
+        )
+
+
 def _task_response(request: Request, pk: int, *, code: int = status.HTTP_200_OK) -> Response:
     task = selectors.task_for_user(request.user, pk)
     return Response(
@@ -299,6 +307,7 @@ class SupervisionTasksApi(_Base):
         responses={200: SupervisionTaskSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request) -> Response:
+        _require_supervision_user(request.user)
         params = request.query_params
         overdue_raw = params.get("overdue", "").strip().lower()
         overdue = {"true": True, "1": True, "false": False, "0": False}.get(overdue_raw)
@@ -342,6 +351,8 @@ class SupervisionTasksApi(_Base):
         ],
     )
     def post(self, request: Request) -> Response:
+        # The role before the body: a caller who may never create learns that, not the shape.
+        services.require_office(request.user)
         data = _valid(TaskCreateInputSerializer, request.data)
         warning = None
         if data.get("source_warning") is not None:

@@ -45,6 +45,16 @@ def is_office(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_office", False))
 
 
+def may_see_supervision(user: Any) -> bool:
+    """Who works with supervision tasks and accountability cases at all: the office and
+    department staff. Pages and list APIs refuse everyone else with 403 (citizens,
+    enterprises, partners can never hold one), rather than answer an empty list."""
+    return is_office(user) or (
+        bool(getattr(user, "is_authenticated", False))
+        and getattr(user, "role", None) in STAFF_ROLES
+    )
+
+
 def _staff_department(user: Any) -> int | None:
     if not getattr(user, "is_authenticated", False):
         return None

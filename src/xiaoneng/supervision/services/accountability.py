@@ -203,6 +203,16 @@ def _clock_overdue(clock: Clock, today: dt.date) -> bool:
 # -- open ------------------------------------------------------------------------------------
 
 
+def require_case_opener(actor: Any) -> None:
+    """Only the efficiency office opens an accountability case (S24).
+
+    Raises:
+        PermissionDenied: any other role.
+    """
+    if not is_office(actor):
+        raise PermissionDenied(_("Accountability cases are opened by the efficiency office."))
+
+
 def accountability_case_open(
     *,
     actor: Any,
@@ -231,8 +241,7 @@ def accountability_case_open(
         InvalidInput: neither a task nor a clock, a task not handed over, a clock that is not
             overdue, no reason, a bad day.
     """
-    if not is_office(actor):
-        raise PermissionDenied(_("Accountability cases are opened by the efficiency office."))
+    require_case_opener(actor)
     if task is None and clock is None:
         raise InvalidInput(
             _("A case comes from a supervision task or an overdue item; neither was given."),
@@ -562,4 +571,5 @@ __all__ = [
     "accountability_case_open",
     "accountability_case_propose",
     "accountability_case_record_findings",
+    "require_case_opener",
 ]

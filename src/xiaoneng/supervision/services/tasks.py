@@ -93,7 +93,8 @@ _RELATIONS = [
 ]
 
 
-def _require_office(actor: Any) -> None:
+def require_office(actor: Any) -> None:
+    """Raise ``PermissionDenied`` unless ``actor`` is the efficiency office."""
     if not selectors.is_office(actor):
         raise PermissionDenied(_("Supervision tasks are created and handed over by the office."))
 
@@ -451,7 +452,7 @@ def supervision_task_create(
         PermissionDenied: the actor is not the efficiency office.
         InvalidInput: a missing title, an unknown source or category, a bad limit or day.
     """
-    _require_office(actor)
+    require_office(actor)
     today = timezone.localdate()
     day = check_step_day(on, actor=actor, today=today, earliest=None, what=_("The day of creation"))
     with transaction.atomic():
@@ -514,7 +515,7 @@ def supervision_task_record_closed(
         InvalidInput: a bad day (``created_on ≤ closed_on ≤ today``), a missing result, or
             anything :func:`supervision_task_create` refuses.
     """
-    _require_office(actor)
+    require_office(actor)
     today = timezone.localdate()
     start = check_step_day(created_on, actor=actor, today=today, earliest=None, what=_("The day"))
     end = check_step_day(
@@ -1008,7 +1009,7 @@ def supervision_tasks_escalate_overdue(
         PermissionDenied: ``actor`` is given and is not the efficiency office.
     """
     if actor is not None:
-        _require_office(actor)
+        require_office(actor)
     day = today or timezone.localdate()
     with transaction.atomic():
         cleared = list(selectors.tasks_red_period_over(today=day).values_list("pk", flat=True))
@@ -1052,6 +1053,7 @@ def supervision_tasks_escalate_overdue(
 __all__ = [
     "CLOCK_KIND",
     "check_step_day",
+    "require_office",
     "supervision_task_assign",
     "supervision_task_close",
     "supervision_task_create",

@@ -28,7 +28,7 @@ from xiaoneng.supervision import rules
 from xiaoneng.supervision.models import AccountabilityCase, CaseStateChoice, HandlingChoice
 from xiaoneng.supervision.rules import CaseAction
 from xiaoneng.supervision.selectors import accountability as selectors
-from xiaoneng.supervision.selectors.tasks import is_office, task_for_user
+from xiaoneng.supervision.selectors.tasks import is_office, may_see_supervision, task_for_user
 from xiaoneng.supervision.services import accountability as services
 from xiaoneng.supervision.views.tasks import _day, _department, _staff_user
 
@@ -51,7 +51,7 @@ def _back(case: AccountabilityCase) -> HttpResponseRedirect:
 def case_list(request: HttpRequest) -> HttpResponse:
     """The cases the user may see (the office: all; unit staff: their unit's), newest first."""
     user = request.user
-    if not (is_office(user) or getattr(user, "role", None) in STAFF_ROLES):
+    if not may_see_supervision(user):
         raise DjangoPermissionDenied(
             _("Accountability cases are for the efficiency office and the units concerned.")
         )

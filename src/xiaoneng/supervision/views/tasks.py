@@ -45,12 +45,8 @@ PAGE_SIZE = 25
 # -- parsing ---------------------------------------------------------------------------------
 
 
-def _may_use_pages(user: Any) -> bool:
-    return selectors.is_office(user) or getattr(user, "role", None) in STAFF_ROLES
-
-
 def _require_page_user(request: HttpRequest) -> None:
-    if not _may_use_pages(request.user):
+    if not selectors.may_see_supervision(request.user):
         raise DjangoPermissionDenied(
             _("Supervision tasks are for the efficiency office and department staff.")
         )
