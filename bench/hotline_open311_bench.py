@@ -42,9 +42,7 @@ import http.client
 import json
 import os
 import random
-import secrets
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -54,6 +52,9 @@ import time
 import urllib.parse
 from pathlib import Path
 from typing import Any
+
+# bench/ is the script's directory, so its helper module imports as a top-level one.
+import _server
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DSN = (
@@ -136,13 +137,6 @@ def bodies(count: int, key: str, codes: list[str], seed: int) -> list[bytes]:
     return out
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
 def drive(
     port: int,
     method: str,
@@ -214,51 +208,13 @@ def drive(
         "failures": failures[:5],
         "elapsed_s": elapsed,
         "per_s": len(answers) / elapsed if elapsed else 0.0,
-        "p50_ms": _percentile(latencies, 0.5),
-        "p99_ms": _percentile(latencies, 0.99),
+        "p50_ms": _server.percentile(latencies, 0.5),
+        "p99_ms": _server.percentile(latencies, 0.99),
         "answers": answers,
     }
 
 
 # -- CPU accounting (/proc) ------------------------------------------------------------------
-
-
-def _proc_cpu(pid: int) -> float:
-    """CPU seconds (user + system) a process has used, 0 when /proc does not show it."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _tree(pid: int) -> list[int]:
-    """The process and its descendants (gunicorn master and its workers)."""
-    found = [pid]
-    for tid in (p.name for p in Path(f"/proc/{pid}/task").glob("*")):
-        try:
-            children = Path(f"/proc/{pid}/task/{tid}/children").read_text().split()
-        except OSError:
-            continue
-        for child in children:
-            found.extend(_tree(int(child)))
-    return found
-
-
-def _status_kb(pid: int, key: str) -> int:
-    """A field of /proc/<pid>/status in kB (VmRSS, VmHWM); 0 if the process is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _worker_kb(server_pid: int, key: str) -> int:
-    """The largest ``key`` among the gunicorn workers (the master's descendants)."""
-    return max((_status_kb(p, key) for p in _tree(server_pid)[1:]), default=0)
 
 
 class CpuMeter:
@@ -270,8 +226,8 @@ class CpuMeter:
 
     def sample(self) -> dict[str, dict[int, float]]:
         return {
-            "server": {p: _proc_cpu(p) for p in _tree(self.server_pid)},
-            "database": {p: _proc_cpu(p) for p in self.backend_pids()},
+            "server": {p: _server.proc_cpu(p) for p in _server.tree(self.server_pid)},
+            "database": {p: _server.proc_cpu(p) for p in self.backend_pids()},
             "client": {0: time.process_time()},
         }
 
@@ -372,37 +328,6 @@ def verify(url: str, numbers: list[str], since_id: int) -> dict[str, Any]:
 # -- one backend -----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
-
-
-def _gunicorn_argv(port: int, workers: int, access_log: Path, extra: list[str]) -> list[str]:
-    # As xiaoneng.core.management.commands.serve starts it; the access log goes to a file
-    # instead of the terminal.
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "xiaoneng.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--access-logfile",
-        str(access_log),
-        "--graceful-timeout",
-        "10",
-        *extra,
-    ]
-
-
 def measure(
     *,
     backend: str,
@@ -422,18 +347,7 @@ def measure(
         url = f"sqlite:///{var / 'bench.sqlite3'}"
     else:
         _prepare_pg(url, fresh)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "XIAONENG_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "XIAONENG_VAR": str(var),
-        "DJANGO_SETTINGS_MODULE": "xiaoneng.settings",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.getenv("PYTHONPATH")])),
-    }
+    env = _server.production_env(url, var)
     py = sys.executable
     run = dict(env=env, check=True, capture_output=True, text=True, timeout=600)
     subprocess.run([py, "-m", "xiaoneng", "migrate", "-v", "0"], **run)  # type: ignore[call-overload]
@@ -448,32 +362,22 @@ def measure(
     ]
     (since_id,) = _query(url, "SELECT COALESCE(MAX(id), 0) FROM hotline_ticket", [])[0]
 
-    port = _free_port()
-    server = subprocess.Popen(
-        _gunicorn_argv(port, workers, var / "access.log", gunicorn_extra),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(var / "server.log", "w"),  # noqa: SIM115 - closed with the process
+    port = _server.free_port(PORTS)
+    server = _server.start(
+        _server.gunicorn_argv(port, workers, var / "access.log", gunicorn_extra),
+        env,
+        var / "server.log",
     )
     posted: list[str] = []
     phases: dict[str, list[dict[str, Any]]] = {"get": [], "post": []}
     cpu: dict[str, list[dict[str, float]]] = {"get": [], "post": []}
     meter = CpuMeter(server.pid, _pg_backends(url) if backend != "sqlite" else (lambda: []))
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                probe.request("GET", "/open311/v2/services.json")
-                if probe.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError(f"the server did not answer; see {var / 'server.log'}")
-            time.sleep(0.3)
+        _server.wait_until_answering(
+            server, port, "/open311/v2/services.json", log=var / "server.log"
+        )
         time.sleep(1.0)
-        idle_kb = _worker_kb(server.pid, "VmRSS")  # the baseline: a worker just started
+        idle_kb = _server.worker_kb(server.pid, "VmRSS")  # the baseline: a worker just started
         post_path, get_path = "/open311/v2/requests.json", "/open311/v2/services.json"
         payloads: list[bytes | None] = list(bodies(warmup + repeats * requests, key, codes, SEED))
         reads: list[bytes | None] = [None] * max(warmup, requests)
@@ -502,13 +406,9 @@ def measure(
                 if kind == "post":
                     posted.extend(json.loads(a)[0]["service_request_id"] for a in done["answers"])
                 phases[kind].append({k: v for k, v in done.items() if k != "answers"})
-        peak_kb = _worker_kb(server.pid, "VmHWM")
+        peak_kb = _server.worker_kb(server.pid, "VmHWM")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        _server.stop(server)
     check = verify(url, posted, int(since_id))
     best = {kind: _fastest(runs) for kind, runs in phases.items()}
     post, get = phases["post"][best["post"]], phases["get"][best["get"]]
@@ -529,7 +429,7 @@ def measure(
             "worker_idle_rss": round(idle_kb / 1024, 1),
             "worker_peak": round(peak_kb / 1024, 1),
         },
-        "server": " ".join(_gunicorn_argv(port, workers, Path("<log>"), gunicorn_extra)[2:]),
+        "server": " ".join(_server.gunicorn_argv(port, workers, Path("<log>"), gunicorn_extra)[2:]),
     }
 
 

@@ -1,9 +1,16 @@
-"""The dashboard's KPIs over 1,000,000 applications and 10,000,000 events (issue 4).
+"""The dashboard's KPIs over 1,000,000 applications and 10,000,000 events (issues 4 and 6).
 
 For each database (PostgreSQL, then SQLite) the script builds a dedicated database, migrates
 it, lays out a synthetic year with set-based SQL, and times
-:func:`xiaoneng.dashboard.selectors.kpis` for the whole city and for one department, over one
-month and over the full year. Targets: < 1 s on PostgreSQL, < 3 s on SQLite.
+:func:`xiaoneng.dashboard.selectors.kpis` in-process for the whole city and for one department,
+over one month and over the full year. Then it serves that same database with a real server
+and times the same four cases over HTTP (issue 6: "a real server process … and a real
+database"). Targets: < 1 s on PostgreSQL, < 3 s on SQLite, in-process and over HTTP.
+
+Why a synthetic year and not the demo city: ``xiaoneng demo --scale N`` makes its items
+through the services (validation, clocks, events, audit, notifications), far fewer than
+1,000,000; building a million applications that way would take hours. The KPIs only read the
+stored rows, so this script builds its own volume set-based, in minutes.
 
 The data (seeded by arithmetic on the row number, so two runs build the same rows):
 
@@ -16,19 +23,42 @@ The data (seeded by arithmetic on the row number, so two runs build the same row
   never scan but which makes the database its real size);
 * a rating for a third of the concluded applications, 1 % of them bad reviews, each bad one
   with its rectification; 5,000 supervision-task clocks, those of the last two weeks
-  and 2 % of the others still open.
+  and 2 % of the others still open;
+* an efficiency-office user (role ``office``: the whole city's KPIs) with a password and an
+  API token (``api_token_issue``), made through the accounts services for the HTTP phase.
 
 Dates: working days are approximated by calendar days × 7/5 (due dates, used days); the
 KPIs only compare stored dates and numbers, so this changes no query.
 
-Baseline, in the same run on the same database: ``SELECT count(*)`` over the applications
-table. The ratio says how many such table counts one call of ``kpis()`` costs (it runs about
-ten aggregate queries over applications, clocks, ratings and the catalog).
+The HTTP phase, after the in-process timings on each database: gunicorn started as
+``xiaoneng serve`` starts it (``bench/_server.py``, shared with the Open311 benchmark:
+``--workers 2``, production settings, static files collected once per run) on a free loopback
+port of ``BENCH_PORTS`` (default 8470-8479). Two concurrent clients send, per case, 2 warm-up
+and 4 timed ``GET /api/v1/kpis/?department=…&from=…&to=…`` with the office's bearer token; the
+p50 and the worst are reported. ``GET /office/?from=2025-01-01&to=2025-12-31`` (the dashboard
+page: ``kpis()``, ``kpis_by_department()``, the ranking, the hotline's figures) is timed with
+a session signed in through the sign-in form, 2 requests (one per client, at once: the p50 is
+the faster) and no warm-up of its own (the API cases warmed both workers on the same rows; a
+page costs seconds on SQLite, and the phase must stay under 30 s). Every answer is checked:
+the API's JSON must equal, key by key, ``kpis()`` called in-process for the same case, and the
+page's KPI cards the texts of the same figures; a difference or an answer other than 200
+fails the benchmark (the results are written, then it raises). The API takes no ``today``:
+its "now" figures (red and yellow clocks, supervision overdue) are as of the real date, so the
+in-process reference for the check uses that same default, not 2025-12-31 (the page takes its
+"now" as of the period's last day); that reference call is timed too, to tell what the real
+date changes from what HTTP adds. Also reported: the peak RSS (VmHWM) of a gunicorn worker
+after the phase, against the largest worker's RSS right after it started.
 
-PostgreSQL: the database ``xiaoneng_bench_kpi`` on ``BENCH_PG`` (default
-``postgres://postgres@127.0.0.1:5432``) is dropped, created, migrated and dropped again at
-the end. SQLite: a temporary file, deleted at the end. Every step runs under a time limit,
-so the script stops by itself.
+Baseline, in the same run on the same database: ``SELECT count(*)`` over the applications
+table. The ratio says how many such table counts one call of ``kpis()`` (or one HTTP request)
+costs (it runs about ten aggregate queries over applications, clocks, ratings and the
+catalog).
+
+PostgreSQL: the database ``<BENCH_DB_PREFIX>kpi`` (default ``xiaoneng_bench_kpi``) on
+``BENCH_PG`` (default ``postgres://postgres@127.0.0.1:5432``) is dropped, created, migrated
+and dropped again at the end. SQLite: a temporary file, deleted at the end. Every step,
+request and wait runs under a time limit, and the server is stopped in a ``finally``, so the
+script stops by itself.
 
 Usage: ``.venv/bin/python bench/kpi_bench.py [--applications N] [--backends postgresql,sqlite]
 [--keep]`` (``--keep`` leaves the databases for inspection).
@@ -37,16 +67,26 @@ Usage: ``.venv/bin/python bench/kpi_bench.py [--applications N] [--backends post
 from __future__ import annotations
 
 import argparse
+import html
+import http.client
+import http.cookies
 import json
 import os
+import re
+import secrets
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+# bench/ is the script's directory, so its helper module imports as a top-level one.
+import _server
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -58,6 +98,7 @@ SUPERVISION_TASKS = 5_000
 TODAY = "2025-12-31"
 MONTH = ("2025-11-01", "2025-11-30")
 YEAR = ("2025-01-01", "2025-12-31")
+DEPARTMENT = "BENCH07"  # the one department of the "one department" cases
 STEP_TIMEOUT_S = 1_200  # no single step may take longer than this
 REPEATS = 3
 
@@ -67,6 +108,7 @@ import django
 django.setup()
 from django.contrib.contenttypes.models import ContentType
 from xiaoneng.accounts.models import Department, Role, User
+from xiaoneng.accounts.services import api_token_issue, user_register
 from xiaoneng.applications.models import Application
 from xiaoneng.catalog.services import matter_create
 from xiaoneng.ratings.models import Rating
@@ -87,7 +129,15 @@ for n in range(1, %(departments)d + 1):
     departments.append(dept.pk)
     matters.append([matter.pk, matter.current_version_id])
 applicant = User.objects.create(username="bench-applicant", role=Role.CITIZEN)
+# The efficiency office sees the whole city: the HTTP phase signs in as this user, with the
+# bearer token for the API and through the sign-in form for the dashboard page.
+office = user_register(
+    actor=None, username="bench-office", password=%(password)r, role=Role.OFFICE,
+    display_name="基准测试效能办", enforce_password_policy=False,
+)
+token = api_token_issue(actor=None, user=office, name="kpi bench", hours=4).raw
 print(json.dumps({
+    "office": office.username, "token": token,
     "departments": departments, "matters": matters, "applicant": applicant.pk,
     "application_type": ContentType.objects.get_for_model(Application).pk,
     "department_type": ContentType.objects.get_for_model(Department).pk,
@@ -99,14 +149,16 @@ import datetime as dt, json, time
 import django
 django.setup()
 from django.db import connection
-from xiaoneng.dashboard import selectors
+from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
+from xiaoneng.dashboard import reports, selectors
 from xiaoneng.accounts.models import Department
 
 repeats = %(repeats)d
 today = dt.date.fromisoformat(%(today)r)
 month = tuple(dt.date.fromisoformat(x) for x in %(month)r)
 year = tuple(dt.date.fromisoformat(x) for x in %(year)r)
-dept = Department.objects.get(code="BENCH07").pk
+dept = Department.objects.get(code=%(department)r).pk
 
 
 def best(fn):
@@ -145,6 +197,22 @@ out["by_department"] = {"best": seconds, "first": first, "rows": len(rows)}
 seconds, first, rows = best(lambda: selectors.department_ranking(
     date_from=year[0], date_to=year[1], today=today))
 out["ranking"] = {"best": seconds, "first": first, "rows": len(rows)}
+# What the HTTP phase must get back. GET /api/v1/kpis/ takes no `today`: the server's "now"
+# figures are as of the real date, so the same call is made here with the same default and
+# rendered by the API's JSON renderer. The dashboard page takes its "now" as of the period's
+# last day (reports.as_of_day); its cards show reports.kpi_lines' texts.
+now = timezone.localdate()
+out["server_today"] = now.isoformat()
+out["http_expected"], out["kpis_real_today"] = {}, {}
+for name, kwargs in cases.items():
+    # Timed too (one call, warm): what the real date alone changes, before HTTP adds its part.
+    started = time.perf_counter()
+    figures = selectors.kpis(**kwargs)
+    out["kpis_real_today"][name] = time.perf_counter() - started
+    out["http_expected"][name] = json.loads(JSONRenderer().render(figures))
+page = selectors.kpis(date_from=year[0], date_to=year[1],
+                      today=reports.as_of_day(year[1], today=now))
+out["page_expected"] = {line.key: line.text for line in reports.kpi_lines(page)}
 out["rows"] = {}
 with connection.cursor() as cur:
     for table in ("applications_application", "applications_applicationevent", "clocks_clock",
@@ -357,6 +425,208 @@ def plan_sql(x: Dialect, n: int, ids: dict[str, Any]) -> list[str]:
     ]
 
 
+# -- the HTTP phase --------------------------------------------------------------------------
+
+# Loopback ports the server may take: BENCH_PORTS="FIRST-LAST" (default 8470-8479, clear of
+# the development servers' 8000-8300).
+_first, _last = os.environ.get("BENCH_PORTS", "8470-8479").split("-")
+PORTS = range(int(_first), int(_last) + 1)
+HTTP_WORKERS = 2  # as `xiaoneng serve` starts it
+HTTP_CLIENTS = 2  # concurrent clients, one connection per request (sync workers close them)
+HTTP_WARMUP = 2  # per API case, one per client, untimed: imports, connections, caches
+HTTP_TIMED = 4  # per API case (2 per client)
+# The page costs kpis() + kpis_by_department() (about 7 s a request on SQLite at 1,000,000
+# with two at once): no warm-up of its own, since the API cases just warmed both workers and
+# read the same rows, and one request per client, so the phase stays under 30 s per database.
+# With two answers, the p50 is the faster and the worst the slower.
+PAGE_WARMUP = 0
+PAGE_TIMED = 2
+HTTP_TIMEOUT_S = 120  # one request
+PAGE_QUERY = {"from": YEAR[0], "to": YEAR[1]}
+HTTP_CASES: dict[str, dict[str, str]] = {
+    "all departments, one month": {"from": MONTH[0], "to": MONTH[1]},
+    "one department, one month": {"department": DEPARTMENT, "from": MONTH[0], "to": MONTH[1]},
+    "all departments, full year": {"from": YEAR[0], "to": YEAR[1]},
+    "one department, full year": {"department": DEPARTMENT, "from": YEAR[0], "to": YEAR[1]},
+}
+
+
+class Answer(NamedTuple):
+    """One HTTP answer: status, the cookies it set, its body and how long it took."""
+
+    status: int
+    cookies: dict[str, str]
+    body: bytes
+    ms: float
+
+
+def _request(
+    port: int,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes | None = None,
+) -> Answer:
+    """One request on a fresh loopback connection; the time includes connecting."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=HTTP_TIMEOUT_S)
+    try:
+        started = time.perf_counter()
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        ms = (time.perf_counter() - started) * 1000
+        cookies: dict[str, str] = {}
+        for header in response.msg.get_all("Set-Cookie") or []:
+            jar = http.cookies.SimpleCookie()
+            jar.load(header)
+            cookies.update({name: morsel.value for name, morsel in jar.items()})
+        return Answer(response.status, cookies, data, ms)
+    finally:
+        conn.close()
+
+
+def _burst(port: int, path: str, headers: dict[str, str], count: int) -> list[Answer]:
+    """``count`` GETs of ``path`` from :data:`HTTP_CLIENTS` concurrent clients."""
+    with ThreadPoolExecutor(HTTP_CLIENTS) as pool:
+        return list(pool.map(lambda _: _request(port, "GET", path, headers), range(count)))
+
+
+def _latency(answers: list[Answer]) -> dict[str, Any]:
+    times = [a.ms for a in answers]
+    return {
+        "requests": len(times),
+        "p50_ms": _server.percentile(times, 0.5),
+        "worst_ms": max(times, default=float("nan")),
+        "statuses": sorted({a.status for a in answers}),
+    }
+
+
+def _sign_in(port: int, username: str, password: str) -> tuple[dict[str, str], str]:
+    """Sign in through the form as a browser does: its cookies, or why it failed.
+
+    Production marks the cookies Secure; the client sends them back over loopback HTTP as a
+    TLS-terminating proxy in front of gunicorn would.
+    """
+    page = _request(port, "GET", "/accounts/login/?next=/office/", {})
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body)
+    if page.status != 200 or token is None or "csrftoken" not in page.cookies:
+        return {}, f"the sign-in page answered {page.status} without a CSRF token"
+    cookies = dict(page.cookies)
+    form = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": token.group(1).decode(),
+            "username": username,
+            "password": password,
+            "next": "/office/",
+        }
+    ).encode()
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+    }
+    done = _request(port, "POST", "/accounts/login/", headers, form)
+    cookies.update(done.cookies)
+    if done.status != 302 or "sessionid" not in done.cookies:
+        return {}, f"signing in answered {done.status} without a session"
+    return cookies, ""
+
+
+_CARD = re.compile(r'data-kpi="([a-z_]+)"[^>]*><div class="value">([^<]*)</div>')
+
+
+def _collect_static(root: Path) -> Path:
+    """``collectstatic`` once per run into ``root``; the production page needs its manifest."""
+    if not (root / "static" / "staticfiles.json").is_file():
+        env = _server.production_env(f"sqlite:///{root / 'unused.sqlite3'}", root)
+        subprocess.run(
+            [sys.executable, "-m", "xiaoneng", "collectstatic", "--noinput", "-v", "0"],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=STEP_TIMEOUT_S,
+            cwd=ROOT,
+        )
+    return root / "static"
+
+
+def _http_phase(
+    url: str, var: Path, static: Path, ids: dict[str, Any], measured: dict[str, Any]
+) -> dict[str, Any]:
+    """Serve the bench database with gunicorn; time and check the API and the page."""
+    started = time.perf_counter()
+    # Development settings (the build and measure steps) leave an empty var/static behind;
+    # the server gets the run's collected files instead.
+    target = var / "static"
+    if target.is_dir() and not any(target.iterdir()):
+        target.rmdir()
+    target.symlink_to(static, target_is_directory=True)
+    env = _server.production_env(url, var)
+    port = _server.free_port(PORTS)
+    log = var / "server.log"
+    argv = _server.gunicorn_argv(port, HTTP_WORKERS, var / "access.log", [])
+    bearer = {"Authorization": f"Bearer {ids['token']}", "Accept": "application/json"}
+    out: dict[str, Any] = {
+        "server": " ".join(_server.gunicorn_argv(port, HTTP_WORKERS, Path("<log>"), [])[2:]),
+        "api": {},
+        "failures": [],
+    }
+    server = _server.start(argv, env, log)
+    try:
+        _server.wait_until_answering(
+            server, port, "/api/v1/kpis/definitions/", log=log, headers=bearer
+        )
+        time.sleep(1.0)
+        idle_kb = _server.worker_kb(server.pid, "VmRSS")  # the baseline: a worker just started
+        for case, query in HTTP_CASES.items():
+            path = "/api/v1/kpis/?" + urllib.parse.urlencode(query)
+            warm = _burst(port, path, bearer, HTTP_WARMUP)
+            timed = _burst(port, path, bearer, HTTP_TIMED)
+            expected = measured["http_expected"][case]
+            wrong: set[str] = set()
+            for answer in warm + timed:
+                if answer.status != 200:
+                    wrong.add(f"HTTP {answer.status}")
+                    continue
+                got = json.loads(answer.body)
+                wrong.update(
+                    k for k in expected.keys() | got.keys() if got.get(k) != expected.get(k)
+                )
+            out["api"][case] = {**_latency(timed), "equal": not wrong, "differ": sorted(wrong)}
+            if wrong:
+                out["failures"].append(f"GET {path}: differs from kpis() in {sorted(wrong)}")
+        cookies, why = _sign_in(port, "bench-office", ids["password"])
+        if why:
+            out["page"] = {"skipped": why}
+            out["failures"].append(f"/office/: {why}")
+        else:
+            path = "/office/?" + urllib.parse.urlencode(PAGE_QUERY)
+            headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+            warm = _burst(port, path, headers, PAGE_WARMUP)
+            timed = _burst(port, path, headers, PAGE_TIMED)
+            expected = measured["page_expected"]
+            wrong = set() if expected else {"no KPI card expected"}
+            for answer in warm + timed:
+                if answer.status != 200:
+                    wrong.add(f"HTTP {answer.status}")
+                    continue
+                shown = {
+                    k: html.unescape(v).strip() for k, v in _CARD.findall(answer.body.decode())
+                }
+                wrong.update(k for k in expected if shown.get(k) != expected[k])
+            out["page"] = {**_latency(timed), "equal": not wrong, "differ": sorted(wrong)}
+            if wrong:
+                out["failures"].append(f"GET {path}: cards differ from kpis() in {sorted(wrong)}")
+        peak_kb = _server.worker_kb(server.pid, "VmHWM")
+    finally:
+        _server.stop(server)
+    out["memory_mb"] = {
+        "worker_idle_rss": round(idle_kb / 1024, 1),
+        "worker_peak": round(peak_kb / 1024, 1),
+    }
+    out["seconds"] = time.perf_counter() - started
+    return out
+
+
 # -- running ---------------------------------------------------------------------------------
 
 
@@ -384,11 +654,19 @@ def _django(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def _build(vendor: str, database_url: str, target: Any, n: int, env: dict[str, str]) -> float:
-    """Migrate, set up departments and matters, lay out the data; the seconds it took."""
+def _build(
+    vendor: str, database_url: str, target: Any, n: int, env: dict[str, str]
+) -> tuple[float, dict[str, Any]]:
+    """Migrate, set up departments, matters and the office user, lay out the data.
+
+    Returns the seconds it took and the ids SETUP made (with the office's password and token).
+    """
     started = time.perf_counter()
     _django(env, "-m", "xiaoneng", "migrate", "-v", "0")
-    ids = json.loads(_django(env, "-c", SETUP % {"departments": DEPARTMENTS}).splitlines()[-1])
+    password = secrets.token_urlsafe(18)
+    setup = SETUP % {"departments": DEPARTMENTS, "password": password}
+    ids = json.loads(_django(env, "-c", setup).splitlines()[-1])
+    ids["password"] = password
     x = Dialect(vendor)
     statements = plan_sql(x, n, ids)
     if vendor == "postgresql":
@@ -427,16 +705,24 @@ def _build(vendor: str, database_url: str, target: Any, n: int, env: dict[str, s
             conn.execute("PRAGMA journal_mode = WAL")
         finally:
             conn.close()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, ids
 
 
 def _measure(env: dict[str, str]) -> dict[str, Any]:
-    script = MEASURE % {"repeats": REPEATS, "today": TODAY, "month": MONTH, "year": YEAR}
+    script = MEASURE % {
+        "repeats": REPEATS,
+        "today": TODAY,
+        "month": MONTH,
+        "year": YEAR,
+        "department": DEPARTMENT,
+    }
     return dict(json.loads(_django(env, "-c", script).splitlines()[-1]))
 
 
-def run_backend(vendor: str, *, applications: int, keep: bool = False) -> dict[str, Any]:
-    """Build, measure and drop one database; its raw measurements."""
+def run_backend(
+    vendor: str, *, applications: int, static: Path, keep: bool = False
+) -> dict[str, Any]:
+    """Build, measure in-process, serve over HTTP and drop one database; its raw measurements."""
     var = tempfile.mkdtemp(prefix="xiaoneng-kpi-bench-")
     try:
         if vendor == "postgresql":
@@ -451,9 +737,10 @@ def run_backend(vendor: str, *, applications: int, keep: bool = False) -> dict[s
             path = Path(var) / "kpi-bench.sqlite3"
             url, target = f"sqlite:///{path}", str(path)
         env = _env(url, var)
-        built = _build(vendor, url, target, applications, env)
+        built, ids = _build(vendor, url, target, applications, env)
         measured = _measure(env)
         measured["build_seconds"] = built
+        measured["http"] = _http_phase(url, Path(var), static, ids, measured)
         if vendor == "sqlite":
             measured["database_bytes"] = Path(target).stat().st_size
         return measured
@@ -482,9 +769,25 @@ def run(
     figures: list[dict[str, Any]] = []
     raw: dict[str, Any] = {}
     label = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
-    for vendor in backends:
-        m = run_backend(vendor, applications=applications, keep=keep)
+    started = time.perf_counter()
+    static = Path(tempfile.mkdtemp(prefix="xiaoneng-kpi-static-"))
+    try:
+        measured_all = {}
+        for vendor in backends:
+            if not (static / "static").exists():
+                _collect_static(static)
+            measured_all[vendor] = run_backend(
+                vendor, applications=applications, static=static / "static", keep=keep
+            )
+    finally:
+        shutil.rmtree(static, ignore_errors=True)
+    failures: list[str] = []
+    for vendor, m in measured_all.items():
+        # The expected answers were checked; the result keeps the figures, not the copies.
+        m.pop("http_expected")
+        m.pop("page_expected")
         raw[vendor] = m
+        failures.extend(f"{label[vendor]}: {f}" for f in m["http"]["failures"])
         target = TARGETS_S[vendor]
         runs = [(label[vendor], m)]
         for where, measured in runs:
@@ -518,6 +821,7 @@ def run(
                         "meets_target": None,
                     }
                 )
+            figures.extend(_http_figures(measured["http"], where, baseline_ms, target))
         figures.append(
             {
                 "name": f"data build: migrate + {applications:,} applications, "
@@ -531,17 +835,90 @@ def run(
                 "meets_target": m["build_seconds"] < 300,
             }
         )
-    return {
+    today = next(iter(raw.values()))["server_today"] if raw else "—"
+    result = {
         "name": "kpi",
         "baseline": "SELECT count(*) FROM applications_application, same database, same run",
         "notes": (
-            f"Best of {REPEATS} calls each, today = {TODAY}; month = {MONTH[0]}…{MONTH[1]}, "
-            f"year = {YEAR[0]}…{YEAR[1]}. The ratio is how many full counts of the "
-            "applications table one call costs."
+            f"In-process: best of {REPEATS} calls each, today = {TODAY}; month = "
+            f"{MONTH[0]}…{MONTH[1]}, year = {YEAR[0]}…{YEAR[1]}. The ratio is how many full "
+            "counts of the applications table one call costs. Over HTTP: gunicorn "
+            f"(--workers {HTTP_WORKERS}, production settings) on the same database, "
+            f"{HTTP_CLIENTS} concurrent loopback clients, per API case {HTTP_WARMUP} warm-up + "
+            f"{HTTP_TIMED} timed requests, for the page {PAGE_WARMUP} + {PAGE_TIMED}; p50 "
+            "reported, worst below; the office's bearer token for GET /api/v1/kpis/ "
+            "(department, from, to), a session from the sign-in form for "
+            "/office/?from=…&to=… (the full year). "
+            'The API takes no `today`, so its "now" figures (red and yellow clocks, '
+            f"supervision overdue) are as of the real date ({today}), not {TODAY}: every "
+            "answer is compared key by key with kpis() called in-process with that same "
+            "default; the page's KPI cards (its \"now\" as of the period's last day) with "
+            "reports.kpi_lines of the same call. "
+            + (
+                "Every HTTP answer equalled the in-process figures."
+                if not failures
+                else "FAILED: " + "; ".join(failures)
+            )
+            + f" Benchmark run time {time.perf_counter() - started:,.0f} s."
         ),
         "figures": figures,
         "raw": raw,
+        "failures": failures,
     }
+    if failures:
+        # Marks the benchmark failed for bench/run.py; the figures are written first.
+        write_results(result)
+        raise RuntimeError("HTTP answers differ from kpis(): " + "; ".join(failures))
+    return result
+
+
+def _http_figures(
+    http: dict[str, Any], where: str, baseline_ms: float, target_s: float
+) -> list[dict[str, Any]]:
+    """The HTTP phase's figures: each API case, the page, a worker's peak memory."""
+    rows: list[dict[str, Any]] = []
+    for case, t in http["api"].items():
+        rows.append(
+            {
+                "name": f"GET /api/v1/kpis/, {case}, over HTTP ({where})",
+                "value": round(t["p50_ms"], 1),
+                "unit": "ms",
+                "baseline": round(baseline_ms, 1),
+                "ratio": round(t["p50_ms"] / baseline_ms, 2) if baseline_ms else None,
+                "target": f"< {target_s * 1000:,.0f} ms",
+                "meets_target": t["p50_ms"] < target_s * 1000 and t["equal"],
+            }
+        )
+    page = http["page"]
+    if "p50_ms" in page:
+        rows.append(
+            {
+                "name": f"GET /office/ (dashboard page), all departments, full year, "
+                f"over HTTP ({where})",
+                "value": round(page["p50_ms"], 1),
+                "unit": "ms",
+                "baseline": round(baseline_ms, 1),
+                "ratio": round(page["p50_ms"] / baseline_ms, 2) if baseline_ms else None,
+                "target": None,
+                "meets_target": None if page["equal"] else False,
+            }
+        )
+    memory = http["memory_mb"]
+    rows.append(
+        {
+            # Baseline: the largest worker's resident memory right after the server answered.
+            "name": f"peak RSS of one gunicorn worker (VmHWM) after the HTTP phase ({where})",
+            "value": memory["worker_peak"],
+            "unit": "MB",
+            "baseline": memory["worker_idle_rss"],
+            "ratio": round(memory["worker_peak"] / memory["worker_idle_rss"], 2)
+            if memory["worker_idle_rss"]
+            else None,
+            "target": None,
+            "meets_target": None,
+        }
+    )
+    return rows
 
 
 def _cell(value: Any, suffix: str) -> str:
@@ -561,7 +938,7 @@ def markdown(result: dict[str, Any]) -> str:
         met = f["meets_target"]
         lines.append(
             f"| {f['name']} | {_cell(f['value'], ' ' + f['unit'])} | "
-            f"{_cell(f['baseline'], ' ms')} | {_cell(f['ratio'], '×')} | "
+            f"{_cell(f['baseline'], ' ' + f['unit'])} | {_cell(f['ratio'], '×')} | "
             f"{f['target'] or '—'} | {'' if met is None else ('yes' if met else 'NO')} |"
         )
     lines.append("")
@@ -570,6 +947,24 @@ def markdown(result: dict[str, Any]) -> str:
         year = m["kpis"]["all departments, full year"]["figures"]
         lines.append(f"- {vendor}: rows {m['rows']}; first calls: {firsts}.")
         lines.append(f"  Figures of the full year, all departments: {year}.")
+        http = m["http"]
+        answers = [("GET /api/v1/kpis/, " + case, t) for case, t in http["api"].items()]
+        if "p50_ms" in http["page"]:
+            answers.append(("GET /office/, full year", http["page"]))
+        else:
+            lines.append(f"  /office/ not timed: {http['page']['skipped']}.")
+        over = "; ".join(
+            f"{name}: p50 {t['p50_ms']:,.0f} ms, worst {t['worst_ms']:,.0f} ms of "
+            f"{t['requests']}, HTTP {t['statuses']}, "
+            + ("equal to kpis()" if t["equal"] else f"DIFFERS in {t['differ']}")
+            for name, t in answers
+        )
+        lines.append(f"  Over HTTP ({http['server']}; phase {http['seconds']:,.0f} s): {over}.")
+        real = ", ".join(f"{case} {s * 1000:,.0f} ms" for case, s in m["kpis_real_today"].items())
+        lines.append(
+            f"  In-process, one warm call each with the real date as today "
+            f"({m['server_today']}, as the API computes): {real}."
+        )
     lines.append("")
     return "\n".join(lines)
 
@@ -592,11 +987,11 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(backends) - set(TARGETS_S)
     if unknown:
         parser.error(f"unknown backend(s) {', '.join(sorted(unknown))}; use postgresql, sqlite")
-    result = run(
-        applications=args.applications,
-        backends=backends,
-        keep=args.keep,
-    )
+    try:
+        result = run(applications=args.applications, backends=backends, keep=args.keep)
+    except RuntimeError as exc:  # the HTTP answers differed; the results are written
+        print(f"FAILED: {exc}", file=sys.stderr)
+        return 1
     write_results(result)
     print(markdown(result))
     return 0
