@@ -32,9 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -46,9 +44,15 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+# bench/ is the script's directory, so its helper module imports as a top-level one.
+import _server
+
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = os.environ.get("BENCH_DB_PREFIX", "xiaoneng_bench_") + "applications"
 RESULTS = ROOT / "bench" / "results"
+# Loopback ports the server may take: BENCH_PORTS="FIRST-LAST" (default 8160-8169).
+_first, _last = os.environ.get("BENCH_PORTS", "8160-8169").split("-")
+PORTS = range(int(_first), int(_last) + 1)
 TARGET_CASES_PER_S = 200.0
 TARGET_P99_MS = 100.0
 
@@ -74,65 +78,22 @@ print(json.dumps({"matter": matter.code, "tokens": tokens}))
 """
 
 
-def _children(pid: int) -> list[int]:
-    """The worker processes of a gunicorn master."""
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.append(int(stat.parent.name))
-    return out
-
-
-def _status_kb(pid: int, key: str) -> int:
-    """A field of /proc/<pid>/status in kB (VmRSS, VmHWM); 0 if the process is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _proc_cpu(pid: int) -> float:
-    """CPU seconds (user + system) a process has used, 0 when /proc does not show it."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _cpu_sample(conn: Any, server_pid: int) -> dict[str, dict[int, float]]:
     """CPU seconds so far of the gunicorn processes, the database's backends, this process."""
     with conn.cursor() as cur:
         cur.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            # Client backends only: autovacuum working through the demo city's fresh rows is
+            # not what a case costs.
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'",
             [DB_NAME],
         )
         backends = [int(row[0]) for row in cur.fetchall()]
     return {
-        "server": {p: _proc_cpu(p) for p in [server_pid, *_children(server_pid)]},
-        "database": {p: _proc_cpu(p) for p in backends},
+        "server": {p: _server.proc_cpu(p) for p in _server.tree(server_pid)},
+        "database": {p: _server.proc_cpu(p) for p in backends},
         "client": {0: time.process_time()},
     }
-
-
-def _free_port() -> int:
-    """A free loopback port in BENCH_PORTS="FIRST-LAST" (default 8160-8169)."""
-    first, last = os.environ.get("BENCH_PORTS", "8160-8169").split("-")
-    for port in range(int(first), int(last) + 1):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {first}-{last}")
 
 
 def _pg(dsn: str, db: str = "postgres") -> Any:
@@ -170,14 +131,6 @@ def _request(
         payload = json.loads(exc.read() or b"{}")
         status = exc.code
     return status, payload, (time.perf_counter() - started) * 1000
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def _snapshot(conn: Any) -> list[str]:
@@ -364,7 +317,7 @@ SOLO_CASES = 10  # cases one client drives alone after the concurrent run
 def _sqlite_cpu_sample(server_pid: int) -> dict[str, dict[int, float]]:
     # SQLite runs inside the gunicorn workers: its CPU is counted as the server's.
     return {
-        "server": {p: _proc_cpu(p) for p in [server_pid, *_children(server_pid)]},
+        "server": {p: _server.proc_cpu(p) for p in _server.tree(server_pid)},
         "database": {},
         "client": {0: time.process_time()},
     }
@@ -419,17 +372,7 @@ def measure(backend: str, *, cases: int, clients: int, workers: int, scale: int)
         database_url = f"{dsn}/{DB_NAME}"
     else:
         database_url = f"sqlite:///{sqlite_path}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "XIAONENG_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "XIAONENG_VAR": var,
-        "DJANGO_SETTINGS_MODULE": "xiaoneng.settings",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = _server.production_env(database_url, var)
     py = sys.executable
     conn: Any = None
     try:
@@ -455,22 +398,10 @@ def measure(backend: str, *, cases: int, clients: int, workers: int, scale: int)
             tables = _snapshot(conn)
         else:
             snap, tables = _sqlite_snapshot(sqlite_path)
-        port = _free_port()
-        server = subprocess.Popen(
-            [
-                py,
-                "-m",
-                "gunicorn",
-                "xiaoneng.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-        )
+        port = _server.free_port(PORTS)
+        log = Path(var) / "server.log"
+        argv = _server.gunicorn_argv(port, workers, Path(var) / "access.log", [])
+        server = _server.start(argv, env, log)
 
         def cpu_sample() -> dict[str, dict[int, float]]:
             if backend == "postgresql":
@@ -478,22 +409,22 @@ def measure(backend: str, *, cases: int, clients: int, workers: int, scale: int)
             return _sqlite_cpu_sample(server.pid)
 
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(
-                        f"http://127.0.0.1:{port}/api/v1/matters/?page_size=1", timeout=5
-                    )
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise RuntimeError("the server did not answer within 60 s") from None
-                    time.sleep(0.3)
+            _server.wait_until_answering(server, port, "/api/v1/matters/?page_size=1", log=log)
             # The idle figure is each worker's resident memory now, before any case.
             time.sleep(1.0)
-            worker_pids = _children(server.pid)
-            idle_rss_kb = max((_status_kb(w, "VmRSS") for w in worker_pids), default=0)
+            worker_pids = _server.tree(server.pid)[1:]
+            idle_rss_kb = max((_server.status_kb(w, "VmRSS") for w in worker_pids), default=0)
             failures: list[str] = []
+            # Warm-up, not measured: each worker's first requests load what it has not yet
+            # (translations, the seal, templates); a city's workers have long done so.
+            warm = [
+                threading.Thread(target=_case, args=(port, tokens, info["matter"], 2_000_000 + i))
+                for i in range(clients)
+            ]
+            for th in warm:
+                th.start()
+            for th in warm:
+                th.join()
             cpu_before = cpu_sample()
             latencies: dict[str, list[float]] = {
                 "submit": [],
@@ -524,8 +455,10 @@ def measure(backend: str, *, cases: int, clients: int, workers: int, scale: int)
                 th.join()
             elapsed = time.perf_counter() - started
             cpu_after = cpu_sample()
-            peak_kb = max((_status_kb(w, "VmHWM") for w in _children(server.pid)), default=0)
-            respawned = sorted(set(_children(server.pid)) - set(worker_pids))
+            peak_kb = max(
+                (_server.status_kb(w, "VmHWM") for w in _server.tree(server.pid)[1:]), default=0
+            )
+            respawned = sorted(set(_server.tree(server.pid)[1:]) - set(worker_pids))
             # Then one client alone, on warm workers: the requests' own latency, no queue in
             # front of them (with 8 clients on 2 cores most of a request's time is waiting).
             solo_failures: list[str] = []
@@ -536,8 +469,7 @@ def measure(backend: str, *, cases: int, clients: int, workers: int, scale: int)
                 if (failure := _failed(steps)) is not None:
                     solo_failures.append(failure)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            _server.stop(server)
 
         done = cases - len(failures)
         rate = done / elapsed
@@ -556,10 +488,12 @@ def measure(backend: str, *, cases: int, clients: int, workers: int, scale: int)
             rows = _new_rows(conn, tables)
             conn.close()
             conn = None
-            baseline_rate = _baseline(dsn, rows, max(cases + SOLO_CASES, 1), clients)
+            baseline_rate = _baseline(dsn, rows, cases + SOLO_CASES + clients, clients)
         else:
             rows = _sqlite_new_rows(sqlite_path, snap, tables)
-            baseline_rate = _sqlite_baseline(sqlite_path, rows, max(cases + SOLO_CASES, 1), clients)
+            baseline_rate = _sqlite_baseline(
+                sqlite_path, rows, cases + SOLO_CASES + clients, clients
+            )
     finally:
         if conn is not None:
             conn.close()
@@ -582,23 +516,23 @@ def measure(backend: str, *, cases: int, clients: int, workers: int, scale: int)
         "failures": failures,
         "completed": done,
         "latency_ms": {
-            q: round(_percentile(everything, v), 1)
+            q: round(_server.percentile(everything, v), 1)
             for q, v in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))
         },
         "solo_latency_ms": {
             "requests": len(solo),
-            "p50": round(_percentile(solo, 0.5), 1),
-            "p99": round(_percentile(solo, 0.99), 1),
+            "p50": round(_server.percentile(solo, 0.5), 1),
+            "p99": round(_server.percentile(solo, 0.99), 1),
         },
         "per_step": {
             step: {
-                "p50_ms": round(_percentile(v, 0.5), 1),
-                "p99_ms": round(_percentile(v, 0.99), 1),
+                "p50_ms": round(_server.percentile(v, 0.5), 1),
+                "p99_ms": round(_server.percentile(v, 0.99), 1),
             }
             for step, v in latencies.items()
         },
         "rows_per_case": {
-            t: round(len(r[1]) / max(cases + SOLO_CASES, 1), 2) for t, r in rows.items()
+            t: round(len(r[1]) / (cases + SOLO_CASES + clients), 2) for t, r in rows.items()
         },
         "cpu_ms_per_case": cpu_ms,
         "cpu_total_ms": round(cpu_total, 1),
@@ -720,7 +654,8 @@ def run(
         "transaction per case, same threads; memory: the largest idle worker's RSS right after "
         "start",
         "notes": f"{clients} clients, {workers} gunicorn workers, demo city at scale {scale}, "
-        f"then {SOLO_CASES} cases by one client alone; {notes}.",
+        f"{clients} warm-up cases first (not measured), then the measured cases, then "
+        f"{SOLO_CASES} cases by one client alone; {notes}.",
     }
 
 

@@ -257,6 +257,33 @@ def test_detail_shape_through_the_journey(cast, matter):
     assert body["allowed_actions"] == []  # the applicant can do nothing now
 
 
+def test_each_action_answers_what_a_fresh_read_shows(cast, matter):
+    """The answer to an action is built from the application the service just saved (not read
+    again): for every step of a journey, and for the actor, it equals a GET right after."""
+    citizen, window, reviewer, head = cast
+    applicant = client_for(citizen)
+    steps = [
+        (MON, window, "accept", {}),
+        (dt.date(2025, 3, 5), reviewer, "pause", {"kind": "expert_review", "reason": "专家评审"}),
+        (dt.date(2025, 3, 12), reviewer, "resume", {}),
+        (dt.date(2025, 3, 13), head, "extend", {"days": 10, "reason": "现场核查"}),
+        (dt.date(2025, 3, 13), window, "take-responsibility", {}),
+        (dt.date(2025, 3, 13), reviewer, "approve", {}),
+        (dt.date(2025, 3, 14), reviewer, "conclude", {}),
+    ]
+    with travel_to(MON):
+        application_id = _submit_complete(applicant, matter)
+    for day, who, name, body in steps:
+        client = client_for(who)
+        with travel_to(day):
+            answered = _act(client, application_id, name, **body)
+            assert answered.status_code == 200, (name, answered.content)
+            assert answered.json() == client.get(f"{URL}{application_id}/").json(), name
+    final = applicant.get(f"{URL}{application_id}/").json()
+    assert final["status"] == "concluded" and final["license"]["identifier"]
+    assert final["clock"]["state"] == "stopped" and final["legal_clock"]["state"] == "stopped"
+
+
 def test_allowed_actions_follow_the_role(cast, matter):
     """Window sees accept/reject/request-supplement; the applicant none; a head none."""
     citizen, window, _reviewer, head = cast

@@ -226,8 +226,10 @@ def detail_body(detail: selectors.ApplicationDetail) -> dict[str, Any]:
     return dict(DetailSerializer(body).data)
 
 
-def _detail_response(request: Request, application_id: Any, code: int = 200) -> Response:
-    detail = selectors.application_detail(request.user, application_id)
+def _detail_response(
+    request: Request, application_id: Any, code: int = 200, *, loaded: Any = None
+) -> Response:
+    detail = selectors.application_detail(request.user, application_id, loaded=loaded)
     return Response(detail_body(detail), status=code)
 
 
@@ -573,8 +575,10 @@ class ApplicationActionApi(_Base):
                 details={"name": name},
             )
         data = _valid(ActionInputSerializer, request.data)
+        # The service brings ``application`` (read through the access function above) up to
+        # date, so the answer need not look it up again.
         call(request.user, application, data)
-        return _detail_response(request, application.pk)
+        return _detail_response(request, application.pk, loaded=application)
 
 
 @extend_schema(

@@ -31,7 +31,7 @@ from xiaoneng.applications import rules
 from xiaoneng.applications.models import Application, ApplicationEvent, ApplicationMaterial
 from xiaoneng.applications.rules import Capacity, MaterialFacts, Requirement, Status
 from xiaoneng.calendars.rules import CalendarNotCovered, WorkdayCalendar
-from xiaoneng.clocks.models import StateChoice, WarningChoice
+from xiaoneng.clocks.models import Clock, StateChoice, WarningChoice
 from xiaoneng.clocks.selectors import ClockDict, clock_as_dict
 from xiaoneng.core.errors import NotFound
 
@@ -371,15 +371,27 @@ class ApplicationDetail:
 
 
 def application_detail(
-    user: Any, application_id: uuid.UUID | str, *, today: dt.date | None = None
+    user: Any,
+    application_id: uuid.UUID | str,
+    *,
+    today: dt.date | None = None,
+    loaded: Application | None = None,
 ) -> ApplicationDetail:
     """The application with its history, materials, clocks, license and allowed actions.
+
+    ``loaded``: the application as :func:`application_for_user` gave it to this ``user`` in
+    this request and a service brought up to date (``_sync``) — the answer to an action
+    reads it instead of looking it up again (two statements with five joins, about a tenth
+    of an action request). Its clocks are read afresh all the same.
 
     Raises:
         NotFound: as :func:`application_for_user`.
     """
     day = _today(today)
-    application = application_for_user(user, application_id)
+    if loaded is not None and str(loaded.pk) == str(application_id):
+        application = loaded
+    else:
+        application = application_for_user(user, application_id)
     events = list(
         ApplicationEvent.objects.filter(application=application)
         .select_related("actor")
@@ -403,11 +415,19 @@ def application_detail(
     ]
     requirements = rules.requirements(facts, satisfied_map(materials))
     calendar = _calendar() if application.promised_clock_id or application.legal_clock_id else None
+    # Both clocks afresh in one query (an action may just have started, paused or stopped
+    # them), put back on the application so the allowed actions read the same state.
+    names = ("promised_clock", "legal_clock")
+    ids = [getattr(application, f"{name}_id") for name in names]
+    fresh = {
+        c.pk: c
+        for c in Clock.objects.prefetch_related("pauses").filter(pk__in=[i for i in ids if i])
+    }
     clocks = {}
-    for name in ("promised_clock", "legal_clock"):
-        clock = getattr(application, name)
+    for name, clock_id in zip(names, ids, strict=True):
+        clock = fresh.get(clock_id) if clock_id else None
         if clock is not None:
-            clock = type(clock).objects.prefetch_related("pauses").get(pk=clock.pk)
+            setattr(application, name, clock)
         clocks[name] = _clock_dict(clock, today=day, calendar=calendar)
     return ApplicationDetail(
         application=application,

@@ -25,6 +25,7 @@ from xiaoneng.accounts.models import Department
 from xiaoneng.core.errors import Conflict, InvalidInput, XiaonengError
 from xiaoneng.core.masking import mask_id_number
 from xiaoneng.core.services import audit_record
+from xiaoneng.core.validation import full_clean_held
 from xiaoneng.licenses import crypto, pdf, rules, selectors
 from xiaoneng.licenses.models import License, LicenseStatus, LicenseType, SealKey, SerialCounter
 
@@ -327,8 +328,9 @@ def license_issue(
         license.content_digest = crypto.sm3_hex(content)
         license.signature = crypto.sign(private_hex, content)
         try:
-            # Uniqueness is left to the database: checking it here would only race.
-            license.full_clean(validate_unique=False, validate_constraints=False)
+            # Uniqueness is left to the database: checking it here would only race. Relations
+            # held in memory (department, seal key, holder, officer) need no SELECT to exist.
+            full_clean_held(license, validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             raise InvalidInput(
                 _("The e-license is not valid: %(errors)s") % {"errors": "; ".join(exc.messages)}
