@@ -23,7 +23,8 @@ NOTIFICATION_SENDERS = {
 
 
 class CountingSender:
-    """Accepts every message and appends ``<message id> <channel>`` to ``SOAK_SEND_LOG``.
+    """Accepts every message and appends ``<message id> <channel> <unix time>`` to
+    ``SOAK_SEND_LOG`` (the time tells a repeat after a worker kill from a double send).
 
     ``SOAK_SEND_DELAY_MS`` (default 0) makes each call wait that long first, as a gateway's
     round trip would: the worker then spends most of a task inside it, so a SIGKILL of the
@@ -37,6 +38,6 @@ class CountingSender:
             raise RuntimeError("SOAK_SEND_LOG is not set: the soak run sets it to a file path")
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, f"{message.pk} {message.channel}\n".encode("ascii"))
+            os.write(fd, f"{message.pk} {message.channel} {time.time():.3f}\n".encode("ascii"))
         finally:
             os.close(fd)

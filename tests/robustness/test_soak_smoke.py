@@ -12,6 +12,7 @@ import http.server
 import importlib.util
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -119,7 +120,7 @@ def test_client_counts_requests_and_reports_server_errors(tiny_server: int) -> N
 def test_check_messages_passes_once_and_fails_twice(tmp_path: Path) -> None:
     """A message sent once passes; one the sender saw twice, or never sent, is a failure."""
     log = tmp_path / "sent.log"
-    log.write_text("10 sms\n11 email\n11 email\n")
+    log.write_text("10 sms 1000.0\n11 email 1000.0\n11 email 1001.0\n")
     run = soak.Soak()
     soak.check_messages(run, FakeDb([(10, "sent", 1, 1)]), log, 1)
     assert run.failures == []
@@ -130,17 +131,39 @@ def test_check_messages_passes_once_and_fails_twice(tmp_path: Path) -> None:
     assert "(12, 'queued', 0, 0, 0)" in run.failures[1]
 
 
+def test_a_repeat_right_after_a_worker_kill_is_accounted_for_and_no_other(tmp_path: Path) -> None:
+    """Two calls of the sender for a message recorded once pass only when the worker was
+    SIGKILLed within KILL_WINDOW_S after the first (the gateway took it, the commit was lost);
+    the same two calls with no kill there are a double send."""
+    log = tmp_path / "sent.log"
+    log.write_text("20 sms 1000.000\n20 sms 1030.000\n")
+    row = [(20, "sent", 1, 1)]
+    run = soak.Soak()
+    soak.check_messages(run, FakeDb(row), log, 1, [1000.5])
+    assert run.failures == []
+    assert "handed to the sender twice" in run.notes[0] and "[20]" in run.notes[0]
+    for kills in ([], [999.0], [1000.0 + soak.KILL_WINDOW_S + 0.5]):
+        run = soak.Soak()
+        soak.check_messages(run, FakeDb(row), log, 1, kills)
+        assert run.failures and "(20, 'sent', 1, 1, 2)" in run.failures[0], kills
+    run = soak.Soak()  # a repeat is never enough when the row says it was not sent
+    soak.check_messages(run, FakeDb([(20, "queued", 0, 0)]), log, 1, [1000.5])
+    assert run.failures
+
+
 def test_counting_sender_writes_one_line_per_call(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The soak's sender appends '<id> <channel>' per call, which check_messages counts."""
+    """The soak's sender appends '<id> <channel> <time>' per call, which check_messages counts."""
     settings_module = _load("soak_settings")
     log = tmp_path / "sent.log"
     monkeypatch.setenv("SOAK_SEND_LOG", str(log))
     sender = settings_module.CountingSender()
     sender.send(SimpleNamespace(pk=5, channel="sms"))
     sender.send(SimpleNamespace(pk=5, channel="sms"))
-    assert log.read_text() == "5 sms\n5 sms\n"
+    lines = [line.split() for line in log.read_text().splitlines()]
+    assert [line[:2] for line in lines] == [["5", "sms"], ["5", "sms"]]
+    assert all(abs(float(line[2]) - time.time()) < 60 for line in lines)
     assert settings_module.NOTIFICATION_SENDERS["email"] == "soak_settings.CountingSender"
 
 
