@@ -56,28 +56,25 @@ def category_choices() -> list[tuple[str, str]]:
     return sorted(((code, label(pk)) for pk, code, _name, _parent in rows), key=lambda c: c[0])
 
 
-def _category(code: str) -> TicketCategory | None:
-    if not code:
+def _by_code(model: type[Any], raw: str, field: str, unknown: str) -> Any:
+    """The row of ``model`` with this code; ``None`` for no code; a 400 naming ``field``
+    (``unknown``: the message, with ``%(code)s``, in the user's language)."""
+    if not raw:
         return None
-    found = TicketCategory.objects.filter(code=code).first()
+    found = model.objects.filter(code=raw).first()
     if found is None:
-        raise InvalidInput(
-            _("category: no category with code %(code)s.") % {"code": code},
-            details={"field": "category"},
-        )
+        raise InvalidInput(unknown % {"code": raw}, details={"field": field})
     return found
+
+
+def _category(code: str) -> TicketCategory | None:
+    unknown = _("category: no category with code %(code)s.")
+    return _by_code(TicketCategory, code, "category", unknown)  # type: ignore[no-any-return]
 
 
 def _department(raw: str) -> Department | None:
-    if not raw:
-        return None
-    found = Department.objects.filter(code=raw).first()
-    if found is None:
-        raise InvalidInput(
-            _("department: no department with code %(code)s.") % {"code": raw},
-            details={"field": "department"},
-        )
-    return found
+    unknown = _("department: no department with code %(code)s.")
+    return _by_code(Department, raw, "department", unknown)  # type: ignore[no-any-return]
 
 
 def _safe_next(request: HttpRequest) -> str | None:
